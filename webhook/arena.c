@@ -1,0 +1,146 @@
+/* arena.c -- blocks of memory handed out in order and freed together. */
+#include "arena.h"
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+
+#define ARENA_MIN_BLOCK 4096
+
+struct arena_block {
+    struct arena_block *next;
+    size_t size; /* bytes in data[] */
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+void arena_init(struct arena *a, size_t cap)
+{
+    a->head = NULL;
+    a->used = 0;
+    a->cap = cap;
+}
+
+void arena_cleanup(struct arena *a)
+{
+    if (!a)
+        return;
+    struct arena_block *b = a->head;
+    while (b) {
+        struct arena_block *next = b->next;
+        tg_free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->used = 0;
+}
+
+void arena_reset(struct arena *a)
+{
+    struct arena_block *keep = NULL;
+    for (struct arena_block *b = a->head; b; b = b->next) {
+        if (!keep || b->size > keep->size)
+            keep = b;
+    }
+    struct arena_block *b = a->head;
+    while (b) {
+        struct arena_block *next = b->next;
+        if (b != keep)
+            tg_free(b);
+        b = next;
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+    a->used = 0;
+}
+
+static size_t align_up(size_t n)
+{
+    size_t al = alignof(max_align_t);
+    return (n + al - 1) & ~(al - 1);
+}
+
+static struct arena_block *new_block(struct arena *a, size_t need)
+{
+    size_t size = ARENA_MIN_BLOCK;
+    if (a->head && a->head->size * 2 > size)
+        size = a->head->size * 2; /* grow geometrically: few blocks per request */
+    if (size < need)
+        size = need;
+    struct arena_block *b = tg_malloc(sizeof(*b) + size);
+    if (!b)
+        return NULL;
+    b->size = size;
+    b->used = 0;
+    b->next = a->head;
+    a->head = b;
+    return b;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    if (n > SIZE_MAX / 2)
+        return NULL;
+    size_t need = align_up(n ? n : 1);
+    if (a->cap && (need > a->cap || a->used > a->cap - need))
+        return NULL;
+    struct arena_block *b = a->head;
+    if (!b || b->size - b->used < need) {
+        b = new_block(a, need);
+        if (!b)
+            return NULL;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    a->used += need;
+    return p;
+}
+
+void *arena_zalloc(struct arena *a, size_t n)
+{
+    void *p = arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    if (!s)
+        return NULL;
+    char *d = arena_alloc(a, n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return NULL;
+    char *s = arena_alloc(a, (size_t)len + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}

@@ -1,0 +1,46 @@
+/* arena.h -- a capped bump allocator for memory that dies together.
+ *
+ * A request's findings, JSON Pointers and messages, a policy's strings and
+ * arrays: many small allocations with one owner and one lifetime.  They are
+ * taken from blocks and freed all at once by arena_cleanup() (or kept for
+ * reuse by arena_reset()).  `cap` bounds the total bytes, so hostile input
+ * cannot make one request take all memory: past it every allocation returns
+ * NULL and the caller reports TG_ENOMEM.
+ * Not thread-safe: one arena belongs to one request or one policy.
+ */
+#ifndef TOLLGATE_ARENA_H
+#define TOLLGATE_ARENA_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct arena_block;
+
+struct arena {
+    struct arena_block *head; /* newest block first */
+    size_t used;              /* bytes handed out, for the cap */
+    size_t cap;               /* 0 = no cap */
+};
+
+/* Caller-owned storage; no memory is taken until the first allocation. */
+void arena_init(struct arena *a, size_t cap);
+
+/* Free every block.  The arena may be used again afterwards.  NULL-safe. */
+void arena_cleanup(struct arena *a);
+
+/* Forget every allocation but keep the largest block for reuse (a server
+ * reuses one arena per connection without touching malloc). */
+void arena_reset(struct arena *a);
+
+/* `n` bytes aligned for any type; NULL on OOM or past the cap.  The memory
+ * is not zeroed (arena_zalloc is). */
+void *arena_alloc(struct arena *a, size_t n);
+void *arena_zalloc(struct arena *a, size_t n);
+
+/* Copies; NULL on failure (or when `s` is NULL). */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) TG_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,46 @@
+/* metrics.h -- Prometheus metrics, counted lock-free and rendered on demand.
+ *
+ * Process-wide counters (relaxed atomics: a scrape may see a request counted
+ * in one series a moment before another, which Prometheus tolerates).  Label
+ * values come from fixed sets, so every series exists from the start and the
+ * render never allocates per label; an unknown value is counted as "other".
+ * Names follow the Prometheus conventions (tollgate_ prefix, _total for
+ * counters, _seconds for durations), and `promtool check metrics` passes on
+ * the rendered text.  Thread-safe.
+ */
+#ifndef TOLLGATE_METRICS_H
+#define TOLLGATE_METRICS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "buf.h"
+#include "error.h"
+
+/* endpoint: "validate" | "mutate"; decision: "allow" | "deny" | "patch" |
+ * "would-deny" | "error" | "bad-request"; kind: the object kind ("Pod",
+ * "Deployment", ... -- others count as "other"). */
+void metrics_request(const char *endpoint, const char *decision, const char *kind,
+                     double seconds);
+
+/* One finding of `rule` ("runAsNonRoot", ...) handled with `action`
+ * ("enforce" | "audit" | "mutate"). */
+void metrics_violation(const char *rule, const char *action);
+
+/* A policy (re)load: ok or failed. */
+void metrics_policy_reload(bool ok);
+
+/* A certificate (re)load: ok or failed, and the serving cert's notAfter. */
+void metrics_cert_reload(bool ok);
+void metrics_set_cert_expiry(time_t not_after);
+
+/* HTTP-level answers that never reached the engine (404, 405, 413, 415...). */
+void metrics_http_error(int status);
+
+/* Append the exposition text (format 0.0.4) to `out`. */
+TG_MUST_CHECK enum tg_rc metrics_render(struct buf *out);
+
+/* Zero everything (tests). */
+void metrics_reset(void);
+
+#endif

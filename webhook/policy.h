@@ -1,0 +1,170 @@
+/* policy.h -- the policy data model: what tollgate enforces, and how.
+ *
+ * A struct policy is built by policy_load (policy_load.h) from YAML files and
+ * is immutable afterwards: the engine, the CLI and every server thread read
+ * it through `const struct policy *` without locks.  All strings and arrays
+ * are allocated from the policy's own arena, so policy_free() releases
+ * everything at once.
+ *
+ * Each rule has a config struct that starts with a struct rule_common, so
+ * the engine can look at the action and the exemptions of any rule through
+ * the rule table (rules.h) without knowing the rule.
+ */
+#ifndef TOLLGATE_POLICY_H
+#define TOLLGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "arena.h"
+
+enum policy_mode {
+    POLICY_ENFORCE = 0, /* deny what an enforce rule finds */
+    POLICY_AUDIT,       /* dry-run audit: deny nothing, report everything */
+};
+
+enum rule_action {
+    ACTION_OFF = 0, /* the rule is not evaluated */
+    ACTION_ENFORCE, /* a finding denies the object */
+    ACTION_AUDIT,   /* a finding is a warning; the object is allowed */
+    ACTION_MUTATE,  /* a finding with a fix is patched; one without is denied */
+};
+
+struct strlist {
+    const char **items; /* owned by the policy arena */
+    size_t n;
+};
+
+enum selector_op {
+    SELECTOR_IN,
+    SELECTOR_NOT_IN,
+    SELECTOR_EXISTS,
+    SELECTOR_DOES_NOT_EXIST,
+};
+
+struct selector_expr {
+    const char *key;
+    enum selector_op op;
+    struct strlist values; /* empty for Exists / DoesNotExist */
+};
+
+/* A Kubernetes label selector (metav1.LabelSelector): all terms must hold.
+ * An empty selector (no terms) is "absent" -- see the `present` flags. */
+struct label_selector {
+    const char **label_keys; /* matchLabels, as parallel arrays */
+    const char **label_values;
+    size_t n_labels;
+    struct selector_expr *exprs; /* matchExpressions */
+    size_t n_exprs;
+};
+
+/* Objects the policy does not judge at all (allowed untouched). */
+struct exclusions {
+    struct strlist namespaces; /* names or glob patterns ("legacy-*") */
+    bool has_object_selector;
+    struct label_selector object_selector; /* on the object's own labels */
+};
+
+/* "enforce everywhere, but audit in legacy-* namespaces". */
+struct mode_override {
+    struct strlist namespaces; /* names or glob patterns; empty = any */
+    bool has_object_selector;
+    struct label_selector object_selector;
+    enum policy_mode mode;
+};
+
+struct rule_common {
+    enum rule_action action;
+    struct strlist exempt_images;     /* normalised-name prefixes, path boundary */
+    struct strlist exempt_containers; /* container names */
+    const char *exempt_reason;        /* logged when an exemption applies; may be NULL */
+    /* What to do when a registry lookup this rule needs fails or is too
+     * slow: true = allow with a warning, false = deny with a clear message. */
+    bool allow_on_lookup_failure;
+};
+
+struct run_as_non_root_config {
+    struct rule_common common; /* must be first */
+    bool set_run_as_user;      /* mutate: also set runAsUser when none is set */
+    long run_as_user;
+    bool set_run_as_group;
+    long run_as_group;
+    bool check_image_user;  /* consult the image config's USER (registry facts) */
+    bool allow_named_users; /* an image USER "appuser" counts as non-root */
+};
+
+struct pinned_tags_config {
+    struct rule_common common; /* must be first */
+    bool require_digest;       /* a tag alone is not enough: "@sha256:..." required */
+    bool resolve_digest;       /* look the tag up in the registry (facts) */
+};
+
+enum probe_kind {
+    PROBE_LIVENESS = 1 << 0,
+    PROBE_READINESS = 1 << 1,
+    PROBE_STARTUP = 1 << 2,
+};
+
+struct probe_defaults {
+    int initial_delay_seconds;
+    int period_seconds;
+    int timeout_seconds;
+    int failure_threshold;
+};
+
+struct probes_config {
+    struct rule_common common; /* must be first */
+    unsigned required;         /* bit set of enum probe_kind */
+    bool add_default_tcp;      /* mutate: add tcpSocket probes on the only TCP port */
+    struct probe_defaults defaults;
+};
+
+struct allowed_registries_config {
+    struct rule_common common; /* must be first */
+    struct strlist registries; /* prefixes; empty = the rule is off */
+};
+
+struct image_pull_policy_config {
+    struct rule_common common; /* must be first; default action off */
+};
+
+struct policy {
+    struct arena arena; /* owns every string and array reachable from here */
+    const char *name;   /* metadata.name */
+    const char *source; /* file or directory it was loaded from */
+    enum policy_mode mode;
+    struct exclusions exclude;
+    struct mode_override *overrides;
+    size_t n_overrides;
+
+    struct run_as_non_root_config run_as_non_root;
+    struct pinned_tags_config pinned_tags;
+    struct probes_config probes;
+    struct allowed_registries_config allowed_registries;
+    struct image_pull_policy_config image_pull_policy;
+};
+
+/* A policy with the built-in defaults (what an empty policy file means):
+ * mode enforce; runAsNonRoot, pinnedTags and probes (liveness, readiness)
+ * enforce; allowedRegistries off (no list); imagePullPolicy off; no
+ * exclusions.  NULL on OOM.  Free with policy_free(). */
+struct policy *policy_new_default(void);
+
+void policy_free(struct policy *p); /* NULL-safe */
+
+/* Names for messages, logs and metrics. */
+const char *policy_mode_name(enum policy_mode m);    /* "enforce", "audit" */
+const char *rule_action_name(enum rule_action a);    /* "off", "enforce", ... */
+
+/* Does the selector match these labels?  `labels` is a JSON object of
+ * string values (metadata.labels) or NULL for none. */
+
+bool label_selector_matches(const struct label_selector *sel, const json_t *labels);
+
+/* Shell-style match of a namespace name against a pattern with '*'
+ * (any run of characters) and '?' (one character). */
+bool name_pattern_matches(const char *pattern, const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/* x509.h -- checking a TLS certificate and key pair with OpenSSL.
+ *
+ * Used at start-up (a bad pair is exit 2 with a message naming the file and
+ * the problem) and before a rotated pair replaces the serving one (a bad
+ * rotation keeps the old pair).  Checks: both files readable and PEM, the
+ * key matches the certificate's public key, the certificate is valid at
+ * `now` (not before notBefore, not after notAfter).
+ * Thread-safe (OpenSSL 3 is; errors are read from this thread's queue).
+ */
+#ifndef TOLLGATE_X509_H
+#define TOLLGATE_X509_H
+
+#include <time.h>
+
+#include "error.h"
+
+struct x509_info {
+    time_t not_before;
+    time_t not_after;
+    char subject[256]; /* one-line subject, for logs */
+    char key_type[32]; /* "EC P-256", "RSA 2048", ... */
+};
+
+/* err->source is set to the file at fault. */
+TG_MUST_CHECK enum tg_rc x509_check_pair(const char *cert_path, const char *key_path,
+                                         time_t now, struct x509_info *out,
+                                         struct tg_error *err);
+
+/* Check a CA bundle file (for --client-ca): readable, at least one PEM cert. */
+TG_MUST_CHECK enum tg_rc x509_check_ca(const char *ca_path, struct tg_error *err);
+
+#endif
