@@ -91,6 +91,11 @@ static int start_up(struct reload *r, const struct serve_config *cfg, struct buf
         log_startup_error("cannot load the policy", &err);
         return 2;
     }
+    struct tlog_line l;
+    tlog_begin(&l, TLOG_INFO, "policy loaded");
+    tlog_str(&l, "source", cfg->policy);
+    tlog_str(&l, "trigger", "start-up");
+    tlog_end(&l);
     return 0;
 }
 

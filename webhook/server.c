@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -304,6 +305,7 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
         .arena_cap = 0,
         .deadline_ns = req->start_ns + (uint64_t)srv->cfg->request_deadline_ms * 1000000u,
     };
+    uint64_t body_done = req_now_ns();
     struct admission_result res;
     memset(&res, 0, sizeof(res)); /* cleanup is safe even if handle never ran */
     struct tg_error err = {0};
@@ -314,11 +316,12 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
     else
         rc = admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
                               buf_len(&req->body), &opt, &res, &err);
-    uint64_t took = req_now_ns() - req->start_ns;
+    uint64_t end = req_now_ns();
+    double seconds = (double)(end - body_done) / 1e9; /* the metric's definition */
     enum MHD_Result ret;
     if (rc == TG_OK) {
-        log_decision(&res, endpoint, took);
-        metrics_request(endpoint, res.decision, res.kind, (double)took / 1e9);
+        log_decision(&res, endpoint, end - req->start_ns); /* incl. upload time */
+        metrics_request(endpoint, res.decision, res.kind, seconds);
         for (size_t i = 0; i < res.n_hits; i++)
             for (unsigned k = 0; k < res.hits[i].count; k++)
                 metrics_violation(res.hits[i].rule, res.hits[i].action);
@@ -333,7 +336,7 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
         TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status,
              text);
         metrics_request(endpoint, rc == TG_EINVAL ? "bad-request" : "error", "other",
-                        (double)took / 1e9);
+                        seconds);
         ret = respond_error(srv, c, status, NULL, text);
     }
     admission_result_cleanup(&res);
@@ -425,8 +428,11 @@ static void require_client_cert(struct MHD_Connection *c)
     if (!ci || !ci->tls_session)
         return;
     gnutls_session_t session = ci->tls_session;
+    /* A certificate made for serving is not one for calling us. */
+    static gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+                                            (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
     gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-    gnutls_session_set_verify_cert(session, NULL, 0);
+    gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
 }
 
 static void conn_started(struct listener *l, struct MHD_Connection *c, void **socket_ctx)
@@ -553,6 +559,26 @@ static unsigned daemon_flags(bool v6, bool tls)
     return flags;
 }
 
+/* The options that differ by listener: thread pool, TLS, mTLS.  `o` has
+ * room for 5 items and is END-terminated. */
+static void listener_options(const struct server *srv, const struct listener *l,
+                             struct MHD_OptionItem *o)
+{
+    size_t n = 0;
+    unsigned threads = l->tls ? srv->cfg->threads : 1;
+    if (threads > 1) /* MHD warns about a pool of one */
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (l->tls) {
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+                                         (void *)pick_certificate};
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, tls_priorities};
+        if (srv->client_ca_pem)
+            o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                             srv->client_ca_pem};
+    }
+    o[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
 static struct MHD_Daemon *start_daemon(struct server *srv, struct listener *l,
                                        const struct serve_addr *addr,
                                        struct tg_error *err)
@@ -564,27 +590,19 @@ static struct MHD_Daemon *start_daemon(struct server *srv, struct listener *l,
         tg_error_setf(err, TG_EINVAL, "bad address %s", addr->host);
         return NULL;
     }
-    unsigned threads = l->tls ? cfg->threads : 1;
-    unsigned conn_limit = cfg->max_connections;
-    if (conn_limit < threads)
-        conn_limit = threads; /* MHD splits the limit among the pool's threads */
-    struct MHD_OptionItem tls_opts[] = {
-        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)pick_certificate},
-        {MHD_OPTION_HTTPS_PRIORITIES, 0, tls_priorities},
-        {srv->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
-         srv->client_ca_pem},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem opts[5];
+    listener_options(srv, l, opts);
+    /* MHD splits the connection limit among the pool's threads. */
+    unsigned conn_limit =
+        cfg->max_connections < cfg->threads ? cfg->threads : cfg->max_connections;
     struct MHD_Daemon *d = MHD_start_daemon(
         daemon_flags(v6, l->tls), 0, NULL, NULL, handle, l, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->read_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_CONNECTION_LIMIT, conn_limit, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_logged, l, MHD_OPTION_NOTIFY_COMPLETED,
-        completed, l, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, l,
-        MHD_OPTION_ARRAY, l->tls ? tls_opts : none, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit, MHD_OPTION_URI_LOG_CALLBACK, uri_logged,
+        l, MHD_OPTION_NOTIFY_COMPLETED, completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        notify_connection, l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!d)
         tg_error_setf(err, TG_EIO,
                       "cannot listen on %s:%u%s (address in use, or not local?)",
