@@ -56,6 +56,9 @@ check_contains() {
 }
 
 finish() {
+    if grep -q 'Sanitizer\|runtime error:' "$TMP/server.log" 2>/dev/null; then
+        fail "sanitizer report in the server log"
+    fi
     if [ "$FAILURES" -ne 0 ]; then
         echo "--- server log"
         cat "$TMP/server.log" 2>/dev/null | tail -40
@@ -97,10 +100,13 @@ start_server() {
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log"; echo "FAIL: server died"; exit 1; }
 }
 
+# SIGTERM and wait; anything but exit 0 (a crash, a sanitizer report) fails.
 stop_server() {
     kill -TERM "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+    local status=$?
     SERVER_PID=
+    [ "$status" == 0 ] || fail "server exited with status $status after SIGTERM"
 }
 
 # post ENDPOINT FILE [curl options...]: body in $TMP/body, status echoed.

@@ -36,9 +36,10 @@ if [ "$took" -le 5 ]; then pass "exited within --shutdown-timeout"; else fail "t
 
 # A request that never completes cannot hold the exit past the timeout.
 start_server --shutdown-timeout 1 --read-timeout 30
-$CLIENT late "$PORT" "$TMP/certs/ca.crt" "$DATA/allow_v1.json" 30 >/dev/null 2>&1 &
+$CLIENT late "$PORT" "$TMP/certs/ca.crt" "$DATA/allow_v1.json" 30 >/dev/null 2>"$TMP/late.err" &
 LATE_PID=$!
-sleep 0.5
+wait_for 10 grep -q "headers sent" "$TMP/late.err" || fail "the late client never sent its headers"
+sleep 0.3 # for the server to read them
 start=$(date +%s%N)
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"
