@@ -39,8 +39,8 @@ struct imgref {
  *   "digest \"sha256:abc\" must be sha256 followed by 64 hex digits"
  *   "empty path component"
  * TG_ENOMEM when `a` is full.  `out` is written only on success. */
-TG_MUST_CHECK enum tg_rc imgref_parse(const char *ref, struct arena *a, struct imgref *out,
-                                      struct tg_error *err);
+TG_MUST_CHECK enum tg_rc imgref_parse(const char *ref, struct arena *a,
+                                      struct imgref *out, struct tg_error *err);
 
 /* True when `name` (a normalised name, as in imgref.name) lies under
  * `prefix` at a path boundary: "ghcr.io/acme" covers "ghcr.io/acme" and

@@ -155,8 +155,8 @@ struct policy *policy_new_default(void);
 void policy_free(struct policy *p); /* NULL-safe */
 
 /* Names for messages, logs and metrics. */
-const char *policy_mode_name(enum policy_mode m);    /* "enforce", "audit" */
-const char *rule_action_name(enum rule_action a);    /* "off", "enforce", ... */
+const char *policy_mode_name(enum policy_mode m); /* "enforce", "audit" */
+const char *rule_action_name(enum rule_action a); /* "off", "enforce", ... */
 
 /* Does the selector match these labels?  `labels` is a JSON object of
  * string values (metadata.labels) or NULL for none. */
