@@ -33,7 +33,6 @@ struct frame {
 };
 
 struct anchor {
-    char *name;    /* owned */
     json_t *value; /* one reference, released when the document ends */
     size_t nodes;
     int height;
@@ -56,6 +55,7 @@ struct reader {
     struct frame *frames; /* MANIFEST_MAX_DEPTH of them */
     size_t depth;
     struct anchor *anchors;
+    json_t *anchor_index; /* name -> position in anchors[], latest wins (owned) */
     size_t n_anchors;
     size_t anchors_alloc;
     size_t alias_nodes; /* copied by aliases so far, whole input */
@@ -94,11 +94,10 @@ static void frame_cleanup(struct frame *f)
 
 static void anchors_clear(struct reader *r)
 {
-    for (size_t i = 0; i < r->n_anchors; i++) {
-        tg_free(r->anchors[i].name);
+    for (size_t i = 0; i < r->n_anchors; i++)
         json_decref(r->anchors[i].value);
-    }
     r->n_anchors = 0;
+    json_object_clear(r->anchor_index);
 }
 
 static struct frame *top(struct reader *r)
@@ -120,10 +119,12 @@ static void note_root_mark(struct reader *r, const yaml_mark_t *m)
     }
 }
 
-/* Takes `*name` (owned, may be NULL: nothing to do). */
-static enum tg_rc add_anchor(struct reader *r, char **name, const struct node *n)
+/* `name` may be NULL: nothing to do.  A later anchor of the same name
+ * hides an earlier one (YAML allows redefining); the index finds the
+ * latest without a scan, so many anchors cost no quadratic time. */
+static enum tg_rc add_anchor(struct reader *r, const char *name, const struct node *n)
 {
-    if (!*name)
+    if (!name)
         return TG_OK;
     if (r->n_anchors == r->anchors_alloc) {
         size_t alloc = r->anchors_alloc ? 2 * r->anchors_alloc : 8;
@@ -133,24 +134,20 @@ static enum tg_rc add_anchor(struct reader *r, char **name, const struct node *n
         r->anchors = a;
         r->anchors_alloc = alloc;
     }
-    struct anchor *a = &r->anchors[r->n_anchors++];
-    a->name = *name;
-    *name = NULL;
+    struct anchor *a = &r->anchors[r->n_anchors];
     a->value = json_incref(n->value); /* released by anchors_clear */
     a->nodes = n->nodes;
     a->height = n->height;
+    if (json_object_set_new(r->anchor_index, name,
+                            json_integer((json_int_t)r->n_anchors++)))
+        return no_memory(r);
     return TG_OK;
 }
 
-/* A later anchor of the same name hides an earlier one (YAML allows
- * redefining), hence the search from the end. */
 static const struct anchor *find_anchor(const struct reader *r, const char *name)
 {
-    for (size_t i = r->n_anchors; i > 0; i--) {
-        if (strcmp(r->anchors[i - 1].name, name) == 0)
-            return &r->anchors[i - 1];
-    }
-    return NULL;
+    json_t *at = json_object_get(r->anchor_index, name);
+    return at ? &r->anchors[json_integer_value(at)] : NULL;
 }
 
 /* Takes `v` in every case. */
@@ -440,27 +437,15 @@ static enum tg_rc on_scalar(struct reader *r, const yaml_event_t *ev)
     if (wants_key(r))
         return on_key_scalar(r, ev);
     note_root_mark(r, &ev->start_mark);
-    enum tg_rc rc;
     struct node n = {NULL, 1, 0};
-    const char *name = (const char *)ev->data.scalar.anchor;
-    char *anchor = NULL;
-    rc = scalar_json(r, ev, &n.value);
-    if (rc != TG_OK)
-        goto out;
-    anchor = tg_strdup(name);
-    if (name && !anchor) {
-        rc = no_memory(r);
-        goto out;
+    enum tg_rc rc = scalar_json(r, ev, &n.value);
+    if (rc == TG_OK)
+        rc = add_anchor(r, (const char *)ev->data.scalar.anchor, &n);
+    if (rc != TG_OK) {
+        json_decref(n.value);
+        return rc;
     }
-    rc = add_anchor(r, &anchor, &n);
-    if (rc != TG_OK)
-        goto out;
-    rc = complete(r, &n, &ev->start_mark);
-    n.value = NULL; /* complete() took it */
-out:
-    tg_free(anchor);
-    json_decref(n.value);
-    return rc;
+    return complete(r, &n, &ev->start_mark);
 }
 
 static enum tg_rc on_alias(struct reader *r, const yaml_event_t *ev)
@@ -534,9 +519,9 @@ static enum tg_rc on_collection_end(struct reader *r)
     f->anchor = NULL;
     frame_cleanup(f);
     r->depth--;
-    rc = add_anchor(r, &anchor, &n);
+    rc = add_anchor(r, anchor, &n);
+    tg_free(anchor);
     if (rc != TG_OK) {
-        tg_free(anchor);
         json_decref(n.value);
         return rc;
     }
@@ -711,10 +696,10 @@ enum tg_rc yaml_read_docs(const char *data, size_t len, const char *source,
     r.sink = sink;
     enum tg_rc rc;
     r.frames = tg_calloc(MANIFEST_MAX_DEPTH, sizeof(*r.frames));
-    if (!r.frames)
-        return no_memory(&r);
-    if (!yaml_parser_initialize(&r.parser)) {
+    r.anchor_index = json_object();
+    if (!r.frames || !r.anchor_index || !yaml_parser_initialize(&r.parser)) {
         tg_free(r.frames);
+        json_decref(r.anchor_index);
         return no_memory(&r);
     }
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
@@ -723,6 +708,7 @@ enum tg_rc yaml_read_docs(const char *data, size_t len, const char *source,
         frame_cleanup(&r.frames[i]);
     anchors_clear(&r);
     tg_free(r.anchors);
+    json_decref(r.anchor_index);
     tg_free(r.frames);
     json_decref(r.root);
     yaml_parser_delete(&r.parser);

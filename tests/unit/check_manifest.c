@@ -316,6 +316,9 @@ static const struct {
     {"a: !!binary aGk=\n", TG_EINVAL, 1, 4, "!!binary"},
     {"a: *nope\n", TG_EINVAL, 1, 4, "unknown alias *nope"},
     {"a: &x 1\n---\nb: *x\n", TG_EINVAL, 3, 4, "unknown alias *x"},
+    {"a: &x [1, *x]\n", TG_EINVAL, 1, 11, "unknown alias *x"},
+    {"&k a: 1\n", TG_EINVAL, 1, 1, "anchors on mapping keys"},
+    {"a: &m {x: 1}\n*m : 2\n", TG_EINVAL, 2, 1, "key must be a scalar"},
     {"a:\n  <<: 1\n", TG_EINVAL, 2, 7, "merge key '<<'"},
     {"a:\n  <<: [{x: 1}, 2]\n", TG_EINVAL, 2, 7, "item 2 is not a mapping"},
     {"{\"a\": }", TG_EINVAL, 1, 7, "malformed JSON"},
@@ -465,6 +468,32 @@ START_TEST(reads_10000_containers_quickly)
         "c9999");
     /* Linear work is milliseconds; a quadratic slip would take far longer.
      * The bound leaves room for valgrind. */
+    ck_assert_msg(took < 10.0, "took %.2f s", took);
+    manifest_set_cleanup(&set);
+    buf_cleanup(&b);
+}
+END_TEST
+
+/* Many anchors, each used once: lookups must not scan every anchor. */
+START_TEST(reads_many_anchors_quickly)
+{
+    const size_t n = 50000;
+    struct buf b;
+    buf_init(&b, 0);
+    ck_assert_int_eq(buf_appends(&b, "a:\n"), TG_OK);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(buf_appendf(&b, "- &a%zu v%zu\n", i, i), TG_OK);
+    ck_assert_int_eq(buf_appends(&b, "b:\n"), TG_OK);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(buf_appendf(&b, "- *a%zu\n", n - 1 - i), TG_OK);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct manifest_set set;
+    load_ok(buf_str(&b), buf_len(&b), &set);
+    double took = seconds_since(&t0);
+    json_t *aliased = json_object_get(set.docs[0].object, "b");
+    ck_assert_uint_eq(json_array_size(aliased), n);
+    ck_assert_str_eq(json_string_value(json_array_get(aliased, 0)), "v49999");
     ck_assert_msg(took < 10.0, "took %.2f s", took);
     manifest_set_cleanup(&set);
     buf_cleanup(&b);
@@ -824,6 +853,7 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, accepts_nesting_at_the_limit);
     tcase_add_test(tc, reads_a_1mib_scalar);
     tcase_add_test(tc, reads_10000_containers_quickly);
+    tcase_add_test(tc, reads_many_anchors_quickly);
     suite_add_tcase(s, tc);
     tc = tcase_create("write");
     tcase_set_timeout(tc, 120);
