@@ -220,9 +220,13 @@ static enum tg_rc load_json(struct loader *ld, const char *data, size_t len,
         if (!v) {
             if (jansson_out_of_memory(&jerr))
                 return tg_error_set(err, TG_ENOMEM, ld->source, 0, 0, "out of memory");
-            return tg_error_set(err, TG_EINVAL, ld->source, line + jerr.line - 1,
-                                jerr.line == 1 ? col + jerr.column - 1 : jerr.column,
-                                "malformed JSON: %s", jerr.text);
+            return tg_error_set(
+                err, TG_EINVAL, ld->source, line + jerr.line - 1,
+                jerr.line == 1 ? col + jerr.column - 1 : jerr.column,
+                "malformed JSON: %s",
+                strstr(jerr.text, "JSON_ALLOW_NUL")
+                    ? "a NUL character (\\u0000) is not allowed in a string"
+                    : jerr.text);
         }
         rc = add_doc(ld, v, line, col, err);
         track(data, pos, pos + (size_t)jerr.position, &line, &col);

@@ -400,6 +400,11 @@ static enum tg_rc scalar_json(struct reader *r, const yaml_event_t *ev, json_t *
         break;
     case YAML_RESOLVED_STR:
     case YAML_RESOLVED_MERGE:
+        /* JSON input refuses \u0000 too: both formats give the same strings. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+            return fail_at(r, &ev->start_mark,
+                           "a NUL character (\\0) is not allowed in "
+                           "a string");
         *out = json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
         break;
     }
