@@ -420,6 +420,18 @@ START_TEST(accepts_nesting_at_the_limit)
 }
 END_TEST
 
+/* Brackets inside JSON strings (escaped quotes too) are not nesting. */
+START_TEST(counts_only_real_json_brackets)
+{
+    char *brackets = repeat("{\"a\": \"\\\"", "[{", 2000, "\"}");
+    struct manifest_set set;
+    load_ok(brackets, strlen(brackets), &set);
+    ck_assert_uint_eq(json_string_length(json_object_get(set.docs[0].object, "a")), 4001);
+    manifest_set_cleanup(&set);
+    free(brackets);
+}
+END_TEST
+
 START_TEST(reads_a_1mib_scalar)
 {
     const size_t n = 1024 * 1024;
@@ -852,6 +864,7 @@ static Suite *manifest_suite(void)
     tcase_add_loop_test(tc, reports_errors_with_place, 0, ARRAY_LEN(errors));
     tcase_add_loop_test(tc, refuses_deep_nesting, 0, ARRAY_LEN(too_deep));
     tcase_add_test(tc, accepts_nesting_at_the_limit);
+    tcase_add_test(tc, counts_only_real_json_brackets);
     tcase_add_test(tc, reads_a_1mib_scalar);
     tcase_add_test(tc, reads_10000_containers_quickly);
     tcase_add_test(tc, reads_many_anchors_quickly);
