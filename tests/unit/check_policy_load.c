@@ -359,10 +359,11 @@ static const struct {
 
 START_TEST(errors_name_place_and_problem)
 {
-    struct policy *p = NULL;
+    struct policy sentinel;
+    struct policy *p = &sentinel;
     struct tg_error err = {0};
     enum tg_rc rc = load_text(error_rows[_i].text, &p, &err);
-    ck_assert_ptr_null(p);
+    ck_assert_ptr_eq(p, &sentinel); /* untouched on failure */
     ck_assert_msg(rc == error_rows[_i].rc, "row %d: rc %d (%s)", _i, rc, err.text);
     ck_assert_str_eq(err.source, "test.yaml");
     ck_assert_msg(err.line == error_rows[_i].line && err.column == error_rows[_i].column,
@@ -632,9 +633,10 @@ END_TEST
 
 /* ---- allocation failures --------------------------------------------- */
 
-/* Fail the 0th, 1st, 2nd... allocation until the load succeeds: every
- * failure must be a clean TG_ENOMEM (leaks show under valgrind/ASan). */
-static void walk_allocation_failures(const char *path)
+/* Fail the 0th, 1st, 2nd... allocation until the load gives its real
+ * answer `want`: every earlier failure must be a clean TG_ENOMEM (leaks
+ * show under valgrind/ASan). */
+static void walk_allocation_failures(const char *path, enum tg_rc want)
 {
     long n = 0;
     for (;; n++) {
@@ -643,7 +645,7 @@ static void walk_allocation_failures(const char *path)
         alloc_fail_after(n);
         enum tg_rc rc = policy_load_path(path, &p, &err);
         alloc_fail_after(-1);
-        if (rc == TG_OK) {
+        if (rc == want) {
             policy_free(p);
             break;
         }
@@ -658,13 +660,19 @@ static void walk_allocation_failures(const char *path)
 
 START_TEST(allocation_failures_in_a_file)
 {
-    walk_allocation_failures(fixture_path("policies/full.yaml"));
+    walk_allocation_failures(fixture_path("policies/full.yaml"), TG_OK);
 }
 END_TEST
 
 START_TEST(allocation_failures_in_a_directory)
 {
-    walk_allocation_failures(fixture_path("policies/merge"));
+    walk_allocation_failures(fixture_path("policies/merge"), TG_OK);
+}
+END_TEST
+
+START_TEST(allocation_failures_before_a_load_error)
+{
+    walk_allocation_failures(fixture_path("policies/bad-dir"), TG_EINVAL);
 }
 END_TEST
 
@@ -697,6 +705,7 @@ static Suite *policy_load_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, allocation_failures_in_a_file);
     tcase_add_test(tc, allocation_failures_in_a_directory);
+    tcase_add_test(tc, allocation_failures_before_a_load_error);
     suite_add_tcase(s, tc);
     return s;
 }
