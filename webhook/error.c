@@ -43,7 +43,11 @@ void tg_error_prefix(struct tg_error *err, const char *prefix)
         return;
     char old[sizeof(err->text)];
     memcpy(old, err->text, sizeof(old));
-    snprintf(err->text, sizeof(err->text), "%s: %s", prefix, old);
+    /* Truncation is fine (the header promises it); looking at the result
+     * is what tells GCC's -Wformat-truncation that we thought about it. */
+    int n = snprintf(err->text, sizeof(err->text), "%s: %s", prefix, old);
+    if (n < 0)
+        memcpy(err->text, old, sizeof(old));
 }
 
 void tg_error_format(const struct tg_error *err, char *out, size_t out_len)
