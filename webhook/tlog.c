@@ -185,7 +185,8 @@ static bool put_str(struct tlog_line *l, const char *s)
 /* ,"key": -- the start of every field */
 static bool put_key(struct tlog_line *l, const char *key)
 {
-    return put_str(l, ",\"") && put_escaped(l, key, CONTENT_MAX) && put_str(l, "\":");
+    return put_str(l, ",\"") && put_escaped(l, key ? key : "(null)", CONTENT_MAX) &&
+           put_str(l, "\":");
 }
 
 /* A field that does not fit is dropped whole, so the line stays valid. */

@@ -32,9 +32,8 @@
 static void drain_openssl_errors(char *out, size_t len)
 {
     size_t used = 0;
-    unsigned long e;
     out[0] = '\0';
-    while ((e = ERR_get_error()) != 0) {
+    for (unsigned long e = ERR_get_error(); e; e = ERR_get_error()) {
         const char *reason = ERR_reason_error_string(e);
         char num[32];
         if (!reason) {
@@ -73,8 +72,8 @@ static enum tg_rc read_stream(FILE *f, const char *path, struct buf *b,
                               struct tg_error *err)
 {
     char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    for (size_t n = fread(chunk, 1, sizeof(chunk), f); n > 0;
+         n = fread(chunk, 1, sizeof(chunk), f)) {
         enum tg_rc rc = buf_append(b, chunk, n);
         if (rc == TG_ETOOBIG)
             return tg_error_set(err, rc, path, 0, 0,
@@ -119,7 +118,7 @@ static void buf_wipe(struct buf *b)
 
 static bool has(const struct buf *b, const char *needle)
 {
-    return strstr(buf_str(b), needle) != NULL;
+    return strstr(buf_str(b), needle);
 }
 
 /* The first certificate in `b` (a chain starts with the leaf). */
@@ -306,7 +305,12 @@ static void describe_subject(const X509 *x, char *out, size_t len)
 static enum tg_rc check_match(const X509 *x, EVP_PKEY *key, const char *cert_path,
                               const char *key_path, struct tg_error *err)
 {
-    int eq = EVP_PKEY_eq(X509_get0_pubkey(x), key);
+    const EVP_PKEY *pub = X509_get0_pubkey(x);
+    if (!pub)
+        return set_openssl_error(err, cert_path,
+                                 "the certificate's public key cannot be read "
+                                 "(unsupported algorithm?)");
+    int eq = EVP_PKEY_eq(pub, key);
     if (eq == 1)
         return TG_OK;
     ERR_clear_error();
@@ -378,9 +382,9 @@ static enum tg_rc count_certs(const struct buf *b, const char *path, int *n,
     if (!bio)
         return set_openssl_error(err, path, "cannot read the CA bundle");
     enum tg_rc rc = TG_OK;
-    X509 *x;
     *n = 0;
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+    for (X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL); x;
+         x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) {
         X509_free(x);
         (*n)++;
     }

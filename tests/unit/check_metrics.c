@@ -35,8 +35,8 @@ static double value(const char *text, const char *series)
     char needle[512];
     snprintf(needle, sizeof(needle), "\n%s ", series);
     const char *p = strstr(text, needle);
-    ck_assert_msg(p != NULL, "series %s is missing", series);
-    ck_assert_msg(strstr(p + 1, needle) == NULL, "series %s appears twice", series);
+    ck_assert_msg(p, "series %s is missing", series);
+    ck_assert_msg(!strstr(p + 1, needle), "series %s appears twice", series);
     char *end;
     double v = strtod(p + strlen(needle), &end);
     ck_assert_msg(*end == '\n', "series %s: value is not a number", series);

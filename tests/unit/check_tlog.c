@@ -46,8 +46,8 @@ static char *read_log(size_t *len)
     size_t cap = 1 << 20, n = 0;
     char *data = malloc(cap);
     ck_assert_ptr_nonnull(data);
-    size_t got;
-    while ((got = fread(data + n, 1, cap - n - 1, f)) > 0) {
+    for (size_t got = fread(data, 1, cap - 1, f); got > 0;
+         got = fread(data + n, 1, cap - n - 1, f)) {
         n += got;
         if (n + 1 == cap) {
             cap *= 2;
@@ -74,7 +74,7 @@ static json_t *only_line(char **raw)
     ck_assert_uint_le(len, sizeof(((struct tlog_line *)0)->text));
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    ck_assert_msg(root != NULL, "not JSON (%s): %s", jerr.text, text);
+    ck_assert_msg(root, "not JSON (%s): %s", jerr.text, text);
     ck_assert(json_is_object(root));
     if (raw)
         *raw = text;
@@ -367,10 +367,11 @@ START_TEST(threads_never_interleave)
     char *text = read_log(&len);
     int seen[THREADS] = {0};
     int lines = 0;
-    for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+    for (char *line = text, *nl = strchr(line, '\n'); nl;
+         line = nl + 1, nl = strchr(line, '\n')) {
         json_error_t jerr;
         json_t *o = json_loadb(line, (size_t)(nl - line), 0, &jerr);
-        ck_assert_msg(o != NULL, "line %d is not JSON: %s", lines, jerr.text);
+        ck_assert_msg(o, "line %d is not JSON: %s", lines, jerr.text);
         long id = (long)json_integer_value(json_object_get(o, "thread"));
         ck_assert(id >= 0 && id < THREADS);
         ck_assert_int_eq(json_integer_value(json_object_get(o, "i")), seen[id]++);
