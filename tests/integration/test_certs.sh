@@ -58,7 +58,8 @@ sans_of() { openssl x509 -in "$1" -noout -ext subjectAltName | tail -n +2 | tr -
 
 # --- help and usage errors ---------------------------------------------------
 check "--help exits 0" "$script" --help
-grep -q -- "--key-type ecdsa|rsa" "$tmp/out" && ok || fail "--help lists --key-type"
+"$script" --help >"$tmp/help.txt"
+check "--help lists --key-type" grep -qF -- "--key-type ecdsa|rsa" "$tmp/help.txt"
 usage_error "no --out" "--out DIR is required"
 usage_error "--out without value" "--out needs a value" --out
 usage_error "unknown option" "unknown option '--bogus'" --out "$tmp/x" --bogus
@@ -71,15 +72,15 @@ usage_error "--san with comma" "--san 'a,DNS:evil'" --out "$tmp/x" --san 'a,DNS:
 usage_error "--san with newline" "neither a DNS name nor an IP" --out "$tmp/x" \
     --san $'a\nIP.9 = 1.2.3.4'
 usage_error "bad --client" "--client 'a/b'" --out "$tmp/x" --client a/b
-[[ ! -e $tmp/x ]] && ok || fail "usage errors created the output directory"
+check "usage errors create no directory" test ! -e "$tmp/x"
 
 # --- default run: ECDSA P-256 ---------------------------------------------------
 d=$tmp/default
 check "default run" run_gen "$d"
 for f in ca.crt ca.key tls.crt tls.key; do
-    [[ -s $d/$f ]] && ok || fail "default run: $f missing"
+    check "default run writes $f" test -s "$d/$f"
 done
-[[ ! -e $d/client.crt ]] && ok || fail "client.crt written without --client"
+check "no client.crt without --client" test ! -e "$d/client.crt"
 expect_eq "dir mode" "$(mode "$d")" 700
 expect_eq "ca.key mode" "$(mode "$d/ca.key")" 600
 expect_eq "tls.key mode" "$(mode "$d/tls.key")" 600
@@ -87,12 +88,13 @@ expect_eq "tls.crt mode" "$(mode "$d/tls.crt")" 644
 expect_eq "no work dirs left" "$(find "$d" -name '.tollgate-certs.*' | wc -l)" 0
 
 openssl x509 -in "$d/tls.crt" -noout -text >"$tmp/tls.txt"
-grep -q "NIST CURVE: P-256" "$tmp/tls.txt" && ok || fail "default key is not EC P-256"
+check "default cert key is EC P-256" grep -q "NIST CURVE: P-256" "$tmp/tls.txt"
 openssl pkey -in "$d/tls.key" -noout -text >"$tmp/key.txt"
-grep -q "ASN1 OID: prime256v1" "$tmp/key.txt" && ok || fail "tls.key is not P-256"
-grep -q "TLS Web Server Authentication" "$tmp/tls.txt" && ok || fail "no serverAuth EKU"
-grep -q "CA:FALSE" "$tmp/tls.txt" && ok || fail "server cert is not CA:FALSE"
-openssl x509 -in "$d/ca.crt" -noout -text | grep -q "CA:TRUE" && ok || fail "CA is not CA:TRUE"
+check "tls.key is P-256" grep -q "ASN1 OID: prime256v1" "$tmp/key.txt"
+check "serverAuth EKU" grep -q "TLS Web Server Authentication" "$tmp/tls.txt"
+check "server cert is CA:FALSE" grep -q "CA:FALSE" "$tmp/tls.txt"
+openssl x509 -in "$d/ca.crt" -noout -text >"$tmp/ca.txt"
+check "CA is CA:TRUE" grep -q "CA:TRUE" "$tmp/ca.txt"
 expect_eq "subject" "$(openssl x509 -in "$d/tls.crt" -noout -subject)" \
     "subject=CN = tollgate.tollgate-system.svc"
 expect_eq "SANs" "$(sans_of "$d/tls.crt")" \
@@ -116,7 +118,7 @@ refute "not valid for 366 days" openssl x509 -in "$d/tls.crt" -noout -checkend $
 expect_eq "stdout is one line" "$(wc -l <"$d.stdout")" 1
 openssl base64 -d -A -in "$d.stdout" -out "$tmp/bundle.pem"
 check "bundle decodes to ca.crt" cmp "$tmp/bundle.pem" "$d/ca.crt"
-grep -q "wrote ca.crt ca.key tls.crt tls.key" "$d.stderr" && ok || fail "no status on stderr"
+check "status on stderr" grep -q "wrote ca.crt ca.key tls.crt tls.key" "$d.stderr"
 
 # --- refusing to clobber, --force -----------------------------------------------
 sum_before=$(cat "$d"/*.crt "$d"/*.key | openssl dgst -sha256)
@@ -124,8 +126,8 @@ usage_error "refuses to clobber" "already exists; use --force" --out "$d"
 expect_eq "files unchanged after refusal" "$(cat "$d"/*.crt "$d"/*.key | openssl dgst -sha256)" \
     "$sum_before"
 check "--force overwrites" run_gen "$d" --force
-[[ $(cat "$d"/*.crt "$d"/*.key | openssl dgst -sha256) != "$sum_before" ]] && ok ||
-    fail "--force did not replace the files"
+check "--force replaced the files" test "$(cat "$d"/*.crt "$d"/*.key | openssl dgst -sha256)" \
+    != "$sum_before"
 check "new pair verifies" openssl verify -CAfile "$d/ca.crt" "$d/tls.crt"
 
 # --- options: names, SANs, RSA, days ---------------------------------------------
@@ -133,9 +135,9 @@ r=$tmp/rsa
 check "rsa run" run_gen "$r" --key-type rsa --service hook --namespace security \
     --days 30 --san hook.example.com --san 10.1.2.3 --san ::1
 openssl x509 -in "$r/tls.crt" -noout -text >"$tmp/rsa.txt"
-grep -q "Public-Key: (2048 bit)" "$tmp/rsa.txt" && ok || fail "rsa key is not 2048 bits"
-grep -q "rsaEncryption" "$tmp/rsa.txt" && ok || fail "rsa cert has no RSA key"
-grep -q "Key Encipherment" "$tmp/rsa.txt" && ok || fail "rsa cert lacks keyEncipherment"
+check "rsa key is 2048 bits" grep -q "Public-Key: (2048 bit)" "$tmp/rsa.txt"
+check "rsa cert has an RSA key" grep -q "rsaEncryption" "$tmp/rsa.txt"
+check "rsa cert has keyEncipherment" grep -q "Key Encipherment" "$tmp/rsa.txt"
 expect_eq "rsa SANs" "$(sans_of "$r/tls.crt")" \
     "DNS:hook.security.svc,DNS:hook.security.svc.cluster.local,DNS:hook,DNS:hook.security,DNS:localhost,DNS:hook.example.com,IPAddress:127.0.0.1,IPAddress:10.1.2.3,IPAddress:0:0:0:0:0:0:0:1"
 check "rsa verifies" openssl verify -CAfile "$r/ca.crt" -verify_hostname hook.security.svc \
@@ -150,8 +152,8 @@ expect_eq "client.key mode" "$(mode "$c/client.key")" 600
 check "client cert verifies for TLS client use" \
     openssl verify -CAfile "$c/ca.crt" -purpose sslclient "$c/client.crt"
 openssl x509 -in "$c/client.crt" -noout -text >"$tmp/client.txt"
-grep -q "TLS Web Client Authentication" "$tmp/client.txt" && ok || fail "no clientAuth EKU"
-grep -q "Subject: CN = alice" "$tmp/client.txt" && ok || fail "client CN is not alice"
+check "clientAuth EKU" grep -q "TLS Web Client Authentication" "$tmp/client.txt"
+check "client CN is alice" grep -q "Subject: CN = alice" "$tmp/client.txt"
 refute "server cert is not a client cert" \
     openssl verify -CAfile "$c/ca.crt" -purpose sslclient "$c/tls.crt"
 refute "client cert is not a server cert" \
@@ -159,19 +161,21 @@ refute "client cert is not a server cert" \
 refute "client cert does not verify against another CA" \
     openssl verify -CAfile "$d/ca.crt" "$c/client.crt"
 check "re-run without --client but --force" run_gen "$c" --force
-grep -q "client.crt was not replaced" "$c.stderr" && ok || fail "no warning about stale client.crt"
+check "warns about a stale client.crt" grep -q "client.crt was not replaced" "$c.stderr"
 
 # --- expired -----------------------------------------------------------------------
 e=$tmp/expired
 check "expired run" run_gen "$e" --expired --client bob
 refute "expired server cert does not verify" openssl verify -CAfile "$e/ca.crt" "$e/tls.crt"
-grep -q "expired" "$tmp/out" && ok || fail "verify does not say expired: $(cat "$tmp/out")"
+cp "$tmp/out" "$tmp/verify.out"
+check "verify says expired" grep -q "certificate has expired" "$tmp/verify.out"
 refute "expired client cert does not verify" openssl verify -CAfile "$e/ca.crt" "$e/client.crt"
 check "CA itself is still valid" openssl x509 -in "$e/ca.crt" -noout -checkend 86400
 nb=$(date -u -d "$(openssl x509 -in "$e/tls.crt" -noout -startdate | cut -d= -f2)" +%s)
 na=$(date -u -d "$(openssl x509 -in "$e/tls.crt" -noout -enddate | cut -d= -f2)" +%s)
 now=$(date -u +%s)
-((nb < na && na < now)) && ok || fail "expired dates: notBefore $nb, notAfter $na, now $now"
+check "expired: notBefore < notAfter" test "$nb" -lt "$na"
+check "expired: notAfter < now" test "$na" -lt "$now"
 
 echo "test_certs: $checks checks, $failures failed"
 [[ $failures -eq 0 ]]
