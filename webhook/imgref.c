@@ -213,9 +213,11 @@ static enum tg_rc check_port(const char *s, const char *p, size_t n, struct tg_e
 /* "[" IPv6 "]": only the characters are checked, as distribution does. */
 static enum tg_rc check_ipv6(const char *s, const char *h, size_t n, struct tg_error *err)
 {
-    if (n < 3 || h[n - 1] != ']')
+    if (h[n - 1] != ']')
         return bad(err, s, h, "registry host " SPAN_FMT " has an unclosed '['",
                    SPAN_ARG(h, n));
+    if (n < 3)
+        return bad(err, s, h, "empty IPv6 address in \"[]\"");
     for (size_t i = 1; i + 1 < n; i++) {
         char c = h[i];
         if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') &&

@@ -155,6 +155,7 @@ static const struct {
     {".ghcr.io/app", 1, "empty label"},
     {"gh_cr.io/app", 3, "registry host \"gh_cr.io\" contains '_'"},
     {"[::1/app", 1, "unclosed '['"},
+    {"[]:5000/app", 1, "empty IPv6 address"},
     {"[::g]:5000/app", 4, "IPv6 address \"[::g]\" contains 'g'"},
     {"[::1]x/app", 6, "expected ':' and a port"},
     {"ghcr.io/acme/my..app", 16, "separator \"..\""},
