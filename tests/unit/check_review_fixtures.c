@@ -75,7 +75,7 @@ static const struct {
      "c1d7a3e2-5f04-4b8a-9e6c-3a2b1f0d9e57",
      false,
      "deny",
-     {"3 rules", "\"web\"", "/spec/containers/0/image", "latest",
+     {"\"web\"", "/spec/containers/0/image", "latest",
       "/spec/containers/1/readinessProbe", "/spec/containers/1/securityContext/runAsUser",
       "\"git-sync\"", NULL}},
     {"typical-allowed",
