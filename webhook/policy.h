@@ -68,7 +68,10 @@ struct exclusions {
     struct label_selector object_selector; /* on the object's own labels */
 };
 
-/* "enforce everywhere, but audit in legacy-* namespaces". */
+/* "enforce everywhere, but audit in legacy-* namespaces".  Overrides are
+ * kept in file order and the first one that matches an object decides its
+ * mode; one matches when its namespaces (if any) and its selector (if any)
+ * both match.  The loader guarantees at least one of the two is set. */
 struct mode_override {
     struct strlist namespaces; /* names or glob patterns; empty = any */
     bool has_object_selector;

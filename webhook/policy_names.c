@@ -140,6 +140,10 @@ const char *policy_check_image_prefix(const char *s)
     const char *slash = strchr(s, '/');
     size_t first_len = slash ? (size_t)(slash - s) : len;
     const char *path = s;
+    const char *colon = slash ? NULL : strchr(s, ':');
+    if (colon && strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return "is not a valid image prefix: it names registries or repositories, "
+               "so it carries no tag"; /* "nginx:1.25"; "localhost:5000" is a host */
     if (looks_like_host(s, first_len)) {
         if (!is_registry_host(s, first_len))
             return "is not a valid image prefix: bad registry host (letters, digits, "

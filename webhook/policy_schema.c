@@ -200,7 +200,10 @@ static enum tg_rc parse_integer(struct walk *w, const struct field *f,
 {
     char what[96];
     snprintf(what, sizeof(what), "an integer from %ld to %ld", f->min, f->max);
-    if (v->kind != YNODE_SCALAR || v->quoted || policy_yaml_is_null(v))
+    if (v->kind == YNODE_SCALAR && v->quoted)
+        return fail(w, v, "expected %s, got the quoted string \"%s\" (remove the quotes)",
+                    what, v->value);
+    if (v->kind != YNODE_SCALAR || policy_yaml_is_null(v))
         return expected(w, v, what);
     const char *s = v->value;
     char *end;
@@ -358,9 +361,14 @@ static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
     long i = 0;
     for (const struct ynode *it = v->first; it; it = it->next, i++) {
         size_t k = 0, old = path_push(w, NULL, i);
-        enum tg_rc rc =
-            choose(w, it, names, ARRAY_LEN(names), "liveness, readiness or startup", &k);
-        if (rc == TG_OK && (set & bits[k]))
+        enum tg_rc rc = TG_OK;
+        if (it->kind != YNODE_SCALAR || policy_yaml_is_null(it))
+            rc = expected(w, it, "liveness, readiness or startup");
+        else if (choose(w, it, names, ARRAY_LEN(names), "", &k) != TG_OK)
+            rc = fail(w, it,
+                      "unknown probe \"%s\" (expected liveness, readiness, startup)",
+                      it->value);
+        else if (set & bits[k])
             rc = fail(w, it, "\"%s\" is listed twice", names[k]);
         path_pop(w, old);
         if (rc != TG_OK)

@@ -13,6 +13,8 @@
 #include <yaml.h>
 
 struct builder {
+    const char *data; /* the text, to explain some syntax errors */
+    size_t len;
     struct arena *a;
     const char *source;
     struct tg_error *err;
@@ -152,6 +154,10 @@ static enum tg_rc syntax_error(struct builder *b, const yaml_parser_t *parser)
     if (parser->error == YAML_MEMORY_ERROR)
         return no_memory(b);
     const char *problem = parser->problem ? parser->problem : "unknown problem";
+    size_t at = parser->problem_mark.index;
+    if (at < b->len && b->data[at] == '\t') /* libyaml's own message does not say */
+        return fail(b, TG_EINVAL, parser->problem_mark,
+                    "YAML syntax error: a tab character; YAML indents with spaces only");
     if (parser->context)
         return fail(b, TG_EINVAL, parser->problem_mark, "YAML syntax error: %s %s",
                     problem, parser->context);
@@ -161,7 +167,7 @@ static enum tg_rc syntax_error(struct builder *b, const yaml_parser_t *parser)
 enum tg_rc policy_yaml_parse(const char *data, size_t len, const char *source,
                              struct arena *a, struct ynode **root, struct tg_error *err)
 {
-    struct builder b = {.a = a, .source = source, .err = err};
+    struct builder b = {.data = data, .len = len, .a = a, .source = source, .err = err};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return no_memory(&b);

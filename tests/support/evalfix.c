@@ -14,7 +14,7 @@ json_t *evalfix_json(const char *snippet)
     for (size_t i = 0; i <= len; i++)
         text[i] = snippet[i] == '\'' ? '"' : snippet[i];
     json_error_t jerr;
-    json_t *j = json_loads(text, 0, &jerr);
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
     ck_assert_msg(j != NULL, "bad test JSON: %s: %s", jerr.text, text);
     free(text);
     return j;
@@ -43,8 +43,8 @@ enum tg_rc evalfix_run(struct evalfix *ef, const char *snippet)
     json_decref(ef->object);
     ef->object = evalfix_json(snippet);
     struct tg_error err;
-    return engine_eval(ef->policy, ef->object, &ef->facts, &ef->arena, &ef->findings, NULL,
-                       &err);
+    return engine_eval(ef->policy, ef->object, &ef->facts, &ef->arena, &ef->findings,
+                       NULL, &err);
 }
 
 size_t evalfix_count(const struct evalfix *ef, const char *rule)

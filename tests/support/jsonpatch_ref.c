@@ -62,7 +62,7 @@ static int act(json_t *node, const char *path, const char *op, json_t *value, ch
         if (json_is_array(node) && array_index(tok, json_array_size(node), 0, &i) == 0)
             child = json_array_get(node, i);
         if (!child) {
-            snprintf(why, 256, "%s: parent \"%s\" does not exist", op, tok);
+            snprintf(why, 256, "%s: parent \"%.100s\" does not exist", op, tok);
             return -1;
         }
         return act(child, rest, op, value, why);
@@ -72,7 +72,7 @@ static int act(json_t *node, const char *path, const char *op, json_t *value, ch
         if (strcmp(op, "add") == 0)
             return json_object_set(node, tok, value);
         if (!cur) {
-            snprintf(why, 256, "%s: member \"%s\" does not exist", op, tok);
+            snprintf(why, 256, "%s: member \"%.100s\" does not exist", op, tok);
             return -1;
         }
         if (strcmp(op, "replace") == 0)
@@ -81,13 +81,13 @@ static int act(json_t *node, const char *path, const char *op, json_t *value, ch
             return json_object_del(node, tok);
         if (json_equal(cur, value))
             return 0;
-        snprintf(why, 256, "test failed at \"%s\"", tok);
+        snprintf(why, 256, "test failed at \"%.100s\"", tok);
         return -1;
     }
     size_t i;
     if (!json_is_array(node) ||
         array_index(tok, json_array_size(node), strcmp(op, "add") == 0, &i) != 0) {
-        snprintf(why, 256, "%s: bad target \"%s\"", op, tok);
+        snprintf(why, 256, "%s: bad target \"%.100s\"", op, tok);
         return -1;
     }
     if (strcmp(op, "add") == 0)

@@ -3,12 +3,12 @@
  * object, and make a second build produce no operation. */
 #include <string.h>
 
+#include "alloc.h"
+#include "evalfix.h"
+#include "jptr.h"
 #include "jsonpatch_ref.h"
 #include "patch.h"
 #include "testutil.h"
-#include "evalfix.h"
-#include "alloc.h"
-#include "jptr.h"
 
 struct fixrow {
     const char *pointer, *value;
@@ -24,12 +24,14 @@ static const struct {
     {"{'spec':{'containers':[{'name':'a'}]}}",
      {{"/spec/containers/0/securityContext/runAsNonRoot", "true"}},
      1,
-     "[{'op':'add','path':'/spec/containers/0/securityContext','value':{'runAsNonRoot':true}}]"},
+     "[{'op':'add','path':'/spec/containers/0/"
+     "securityContext','value':{'runAsNonRoot':true}}]"},
     /* existing parent, missing member */
     {"{'spec':{'containers':[{'name':'a','securityContext':{'runAsUser':5}}]}}",
      {{"/spec/containers/0/securityContext/runAsNonRoot", "true"}},
      1,
-     "[{'op':'add','path':'/spec/containers/0/securityContext/runAsNonRoot','value':true}]"},
+     "[{'op':'add','path':'/spec/containers/0/securityContext/"
+     "runAsNonRoot','value':true}]"},
     /* existing member with another value: replace */
     {"{'spec':{'containers':[{'name':'a','imagePullPolicy':'IfNotPresent'}]}}",
      {{"/spec/containers/0/imagePullPolicy", "'Always'"}},
@@ -45,27 +47,33 @@ static const struct {
      {{"/spec/initContainers/0/securityContext/runAsNonRoot", "true"},
       {"/spec/initContainers/0/securityContext/runAsUser", "10001"}},
      2,
-     "[{'op':'add','path':'/spec/initContainers/0/securityContext','value':{'runAsNonRoot':"
-     "true}},{'op':'add','path':'/spec/initContainers/0/securityContext/runAsUser','value':"
+     "[{'op':'add','path':'/spec/initContainers/0/"
+     "securityContext','value':{'runAsNonRoot':"
+     "true}},{'op':'add','path':'/spec/initContainers/0/securityContext/"
+     "runAsUser','value':"
      "10001}]"},
     /* null parent is replaced */
     {"{'spec':{'containers':[{'name':'a','securityContext':null}]}}",
      {{"/spec/containers/0/securityContext/runAsNonRoot", "true"}},
      1,
-     "[{'op':'replace','path':'/spec/containers/0/securityContext','value':{'runAsNonRoot':"
+     "[{'op':'replace','path':'/spec/containers/0/"
+     "securityContext','value':{'runAsNonRoot':"
      "true}}]"},
     /* escaping in keys (annotation-like names) */
     {"{'metadata':{}}",
      {{"/metadata/annotations/tollgate.dev~1fixed", "'yes'"}},
      1,
-     "[{'op':'add','path':'/metadata/annotations','value':{'tollgate.dev/fixed':'yes'}}]"},
+     "[{'op':'add','path':'/metadata/annotations','value':{'tollgate.dev/"
+     "fixed':'yes'}}]"},
     /* deep workload position */
-    {"{'kind':'CronJob','spec':{'jobTemplate':{'spec':{'template':{'spec':{'containers':[{'n':"
+    {"{'kind':'CronJob','spec':{'jobTemplate':{'spec':{'template':{'spec':{'containers':["
+     "{'n':"
      "1},{'n':2}]}}}}}}",
      {{"/spec/jobTemplate/spec/template/spec/containers/1/securityContext/runAsNonRoot",
        "true"}},
      1,
-     "[{'op':'add','path':'/spec/jobTemplate/spec/template/spec/containers/1/securityContext',"
+     "[{'op':'add','path':'/spec/jobTemplate/spec/template/spec/containers/1/"
+     "securityContext',"
      "'value':{'runAsNonRoot':true}}]"},
 };
 
@@ -114,7 +122,8 @@ END_TEST
 
 START_TEST(scalar_parent_is_skipped)
 {
-    json_t *doc = evalfix_json("{'spec':{'containers':[{'name':'a','securityContext':'x'}]}}");
+    json_t *doc =
+        evalfix_json("{'spec':{'containers':[{'name':'a','securityContext':'x'}]}}");
     struct fix f = {"/spec/containers/0/securityContext/runAsNonRoot", json_true()};
     const struct fix *p = &f;
     bool applied = true;

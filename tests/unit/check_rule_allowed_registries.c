@@ -38,7 +38,8 @@ START_TEST(judges_origins)
     ef.policy->allowed_registries.registries.items = allowed;
     ef.policy->allowed_registries.registries.n = ARRAY_LEN(allowed);
     char containers[512];
-    snprintf(containers, sizeof(containers), "[{'name':'app','image':'%s'}]", rows[_i].image);
+    snprintf(containers, sizeof(containers), "[{'name':'app','image':'%s'}]",
+             rows[_i].image);
     ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, containers)), TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[_i].n);
     if (rows[_i].n) {
@@ -56,8 +57,9 @@ START_TEST(message_lists_the_allowed_registries)
     evalfix_init(&ef);
     ef.policy->allowed_registries.registries.items = allowed;
     ef.policy->allowed_registries.registries.n = ARRAY_LEN(allowed);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'quay.io/x:1'}]")),
-                     TG_OK);
+    ck_assert_int_eq(
+        evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'quay.io/x:1'}]")),
+        TG_OK);
     const char *m = evalfix_get(&ef, RULE, 0)->message;
     ck_assert_msg(strstr(m, "(quay.io/x)") && strstr(m, "registry.k8s.io, ghcr.io/acme"),
                   "message: %s", m);
@@ -69,8 +71,9 @@ START_TEST(empty_list_is_off)
 {
     struct evalfix ef;
     evalfix_init(&ef);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'quay.io/x:1'}]")),
-                     TG_OK);
+    ck_assert_int_eq(
+        evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'quay.io/x:1'}]")),
+        TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), 0);
     evalfix_cleanup(&ef);
 }

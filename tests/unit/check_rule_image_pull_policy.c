@@ -42,8 +42,8 @@ START_TEST(off_by_default)
 {
     struct evalfix ef;
     evalfix_init(&ef);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'app:1'}]")),
-                     TG_OK);
+    ck_assert_int_eq(
+        evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'app:1'}]")), TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), 0);
     evalfix_cleanup(&ef);
 }

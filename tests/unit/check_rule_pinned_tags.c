@@ -15,7 +15,8 @@ static const struct {
     const char *message;
 } rows[] = {
     {"nginx:1.25.3", false, 0, FINDING_VIOLATION, NULL},
-    {"nginx", false, 1, FINDING_VIOLATION, "image \"nginx\" has no tag, so it means \":latest\""},
+    {"nginx", false, 1, FINDING_VIOLATION,
+     "image \"nginx\" has no tag, so it means \":latest\""},
     {"nginx:latest", false, 1, FINDING_VIOLATION, "uses the mutable tag \"latest\""},
     {"docker.io/library/nginx:latest", false, 1, FINDING_VIOLATION, "mutable tag"},
     {"localhost:5000/app", false, 1, FINDING_VIOLATION, "has no tag"},
@@ -23,7 +24,8 @@ static const struct {
     {"nginx@" DIGEST, false, 0, FINDING_VIOLATION, NULL},
     {"nginx:1.25@" DIGEST, true, 0, FINDING_VIOLATION, NULL},
     {"app:latest@" DIGEST, false, 1, FINDING_NOTE, "the tag \"latest\" is misleading"},
-    {"nginx:1.25.3", true, 1, FINDING_VIOLATION, "not pinned by digest (the policy requires"},
+    {"nginx:1.25.3", true, 1, FINDING_VIOLATION,
+     "not pinned by digest (the policy requires"},
     {"Nginx:1.0", false, 1, FINDING_VIOLATION, "is not a valid reference"},
     {"nginx@sha256:abc", false, 1, FINDING_VIOLATION, "is not a valid reference"},
     {"ghcr.io/acme/app:", false, 1, FINDING_VIOLATION, "is not a valid reference"},
@@ -35,7 +37,8 @@ START_TEST(judges_references)
     evalfix_init(&ef);
     ef.policy->pinned_tags.require_digest = rows[_i].require_digest;
     char containers[512];
-    snprintf(containers, sizeof(containers), "[{'name':'app','image':'%s'}]", rows[_i].image);
+    snprintf(containers, sizeof(containers), "[{'name':'app','image':'%s'}]",
+             rows[_i].image);
     ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, containers)), TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[_i].n);
     if (rows[_i].n) {
@@ -73,8 +76,9 @@ START_TEST(resolved_digest_is_named_and_pinned)
         .image = "reg.io/app:1.4", .status = FACT_OK, .digest = DIGEST};
     ef.facts.items = &fact;
     ef.facts.n = 1;
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'reg.io/app:1.4'}]")),
-                     TG_OK);
+    ck_assert_int_eq(
+        evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'reg.io/app:1.4'}]")),
+        TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), 1);
     const struct finding *f = evalfix_get(&ef, RULE, 0);
     ck_assert(strstr(f->message, "reg.io/app:1.4@" DIGEST));
@@ -97,7 +101,8 @@ START_TEST(failed_lookup_follows_policy)
         ef.facts.items = &fact;
         ef.facts.n = 1;
         ck_assert_int_eq(
-            evalfix_run(&ef, evalfix_pod(NULL, "[{'name':'a','image':'reg.io/app:1.4'}]")),
+            evalfix_run(&ef,
+                        evalfix_pod(NULL, "[{'name':'a','image':'reg.io/app:1.4'}]")),
             TG_OK);
         ck_assert_uint_eq(evalfix_count(&ef, RULE), 1);
         const struct finding *f = evalfix_get(&ef, RULE, 0);

@@ -12,23 +12,27 @@ static const struct {
     const char *pointer, *message;
     size_t n_fixes;
 } rows[] = {
-    {NULL, "[{'name':'a','image':'x:1'}]", 1, "/spec/containers/0/securityContext/runAsNonRoot",
+    {NULL, "[{'name':'a','image':'x:1'}]", 1,
+     "/spec/containers/0/securityContext/runAsNonRoot",
      "neither the container nor the pod", 1},
     {"{'runAsNonRoot':true}", "[{'name':'a','image':'x:1'}]", 0, NULL, NULL, 0},
     {NULL, "[{'name':'a','securityContext':{'runAsNonRoot':true}}]", 0, NULL, NULL, 0},
-    {"{'runAsNonRoot':true}", "[{'name':'a','securityContext':{'runAsNonRoot':false}}]", 1,
-     "/spec/containers/0/securityContext/runAsNonRoot", "false at the container level", 0},
-    {"{'runAsNonRoot':false}", "[{'name':'a','securityContext':{'runAsNonRoot':true}}]", 0,
-     NULL, NULL, 0},
+    {"{'runAsNonRoot':true}", "[{'name':'a','securityContext':{'runAsNonRoot':false}}]",
+     1, "/spec/containers/0/securityContext/runAsNonRoot", "false at the container level",
+     0},
+    {"{'runAsNonRoot':false}", "[{'name':'a','securityContext':{'runAsNonRoot':true}}]",
+     0, NULL, NULL, 0},
     {"{'runAsNonRoot':false}", "[{'name':'a'}]", 1, "/spec/securityContext/runAsNonRoot",
      "false at the pod level", 0},
     {NULL, "[{'name':'a','securityContext':{'runAsNonRoot':true,'runAsUser':0}}]", 1,
-     "/spec/containers/0/securityContext/runAsUser", "runAsUser is 0 (root), set at the "
-     "container level", 0},
+     "/spec/containers/0/securityContext/runAsUser",
+     "runAsUser is 0 (root), set at the "
+     "container level",
+     0},
     {"{'runAsUser':0}", "[{'name':'a'}]", 1, "/spec/securityContext/runAsUser",
      "set at the pod level", 0},
-    {"{'runAsUser':0}", "[{'name':'a','securityContext':{'runAsUser':1000}}]", 0, NULL, NULL,
-     0},
+    {"{'runAsUser':0}", "[{'name':'a','securityContext':{'runAsUser':1000}}]", 0, NULL,
+     NULL, 0},
     {"{'runAsUser':1000}", "[{'name':'a'}]", 0, NULL, NULL, 0},
     {"{'runAsNonRoot':true}", "[{'name':'a','securityContext':{'runAsUser':0}}]", 1,
      "/spec/containers/0/securityContext/runAsUser", "does not override it", 0},
@@ -64,10 +68,11 @@ START_TEST(judges_hidden_containers)
     struct evalfix ef;
     evalfix_init(&ef);
     ck_assert_int_eq(
-        evalfix_run(&ef, "{'kind':'Pod','spec':{'containers':[{'name':'a','securityContext':"
-                         "{'runAsNonRoot':true}}],'initContainers':[{'name':'i'}],"
-                         "'ephemeralContainers':[{'name':'dbg','securityContext':"
-                         "{'runAsUser':0}}]}}"),
+        evalfix_run(&ef,
+                    "{'kind':'Pod','spec':{'containers':[{'name':'a','securityContext':"
+                    "{'runAsNonRoot':true}}],'initContainers':[{'name':'i'}],"
+                    "'ephemeralContainers':[{'name':'dbg','securityContext':"
+                    "{'runAsUser':0}}]}}"),
         TG_OK);
     ck_assert_uint_eq(evalfix_count(&ef, RULE), 2);
     ck_assert_str_eq(evalfix_get(&ef, RULE, 0)->pointer,
@@ -90,7 +95,8 @@ START_TEST(fixes_add_configured_user_and_group)
                      TG_OK);
     const struct finding *f = evalfix_get(&ef, RULE, 0);
     ck_assert_uint_eq(f->n_fixes, 2); /* runAsGroup is already set at the pod level */
-    ck_assert_str_eq(f->fixes[0].pointer, "/spec/containers/0/securityContext/runAsNonRoot");
+    ck_assert_str_eq(f->fixes[0].pointer,
+                     "/spec/containers/0/securityContext/runAsNonRoot");
     ck_assert(json_is_true(f->fixes[0].value));
     ck_assert_str_eq(f->fixes[1].pointer, "/spec/containers/0/securityContext/runAsUser");
     ck_assert_int_eq(json_integer_value(f->fixes[1].value), 10001);
