@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "decide.h"
@@ -59,6 +60,18 @@ static void record_hits(struct admission_result *out, const struct findings *f)
     }
 }
 
+static void record_exemptions(struct admission_result *out, const struct findings *f)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < f->n_exemptions && used < sizeof(out->exempted) - 1; i++) {
+        const struct exemption *e = &f->exemptions[i];
+        int n = snprintf(out->exempted + used, sizeof(out->exempted) - used,
+                         "%s%s/%s: %s", used ? "; " : "", e->rule, e->container,
+                         e->reason ? e->reason : "exempt by policy");
+        used = n < 0 ? used : used + (size_t)n;
+    }
+}
+
 /* The configured answer when tollgate itself fails: never a bare 500. */
 static enum tg_rc internal_error(const struct review *rv,
                                  const struct admission_options *opt, const char *what,
@@ -83,6 +96,18 @@ static enum tg_rc answer(const struct review *rv, const struct verdict *v, int c
     out->decision = v->decision;
     return respond_encode(rv->api_version, rv->uid, v, code, &out->response,
                           &out->response_len);
+}
+
+/* Has opt->deadline_ns passed?  Checked where the answer could still be
+ * given in time: before evaluation and after the registry lookups. */
+static bool past_deadline(const struct admission_options *opt)
+{
+    if (!opt->deadline_ns)
+        return false;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return now >= opt->deadline_ns;
 }
 
 /* Registry facts first, so the engine itself stays free of I/O. */
@@ -116,7 +141,7 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
         .labels = json_object_get(meta, "labels"),
     };
     struct verdict v = {.allowed = true, .decision = "allow"};
-    if (decide_is_excluded(policy, &subject, NULL))
+    if (decide_is_excluded(policy, &subject, &out->excluded))
         return answer(rv, &v, 200, out);
     struct findings f;
     struct tg_error err;
@@ -124,6 +149,8 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
     enum tg_rc rc = gather(policy, rv->object, opt, a, &facts);
     if (rc != TG_OK)
         return rc;
+    if (past_deadline(opt))
+        return TG_ETIMEDOUT;
     findings_init(&f, a);
     rc = engine_eval(policy, rv->object, &facts, a, &f, NULL, &err);
     if (rc == TG_EINVAL) {
@@ -141,6 +168,7 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
         rc = decide(policy, &subject, stage, rv->object, &f, a, &v);
     if (rc == TG_OK) {
         record_hits(out, &f);
+        record_exemptions(out, &f);
         rc = answer(rv, &v, 403, out);
     }
     verdict_cleanup(&v);
@@ -161,16 +189,20 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
     describe(out, rv);
     struct arena a;
     arena_init(&a, opt->arena_cap ? opt->arena_cap : DEFAULT_ARENA_CAP);
-    if (!rv->object) { /* DELETE, CONNECT: nothing of ours to judge */
+    if (past_deadline(opt)) { /* e.g. the body took too long to arrive */
+        rc = TG_ETIMEDOUT;
+    } else if (!rv->object) { /* DELETE, CONNECT: nothing of ours to judge */
         struct verdict v = {.allowed = true, .decision = "allow"};
         rc = answer(rv, &v, 200, out);
     } else {
         rc = judge(policy, rv, opt, &a, out);
     }
-    if (rc == TG_ENOMEM) {
+    if (rc == TG_ENOMEM || rc == TG_ETIMEDOUT) {
         tg_free(out->response);
         out->response = NULL;
-        rc = internal_error(rv, opt, "out of memory", out);
+        rc = internal_error(
+            rv, opt, rc == TG_ETIMEDOUT ? "request deadline exceeded" : "out of memory",
+            out);
     }
     arena_cleanup(&a);
     review_free(rv);

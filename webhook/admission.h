@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "policy.h"
@@ -37,6 +38,12 @@ struct admission_options {
     void *gather_ctx;
     bool internal_error_allows; /* the answer when tollgate itself fails */
     size_t arena_cap;           /* bytes of findings/messages per request; 0 = 4 MiB */
+    /* CLOCK_MONOTONIC time (ns) by which the answer must be ready; 0 = none.
+     * Once it has passed (checked after decoding, so the uid is known, and
+     * before any slow step), the answer is the internal-error decision with
+     * the message "tollgate: request deadline exceeded".  The server sets it
+     * to the request's arrival + --request-deadline. */
+    uint64_t deadline_ns;
 };
 
 #define ADMISSION_MAX_HITS 16
@@ -55,6 +62,10 @@ struct admission_result {
     char operation[16];
     char user[128];
     char rules[256]; /* comma-separated ids of the rules that found something */
+    /* "rule/container: reason; ..." for exemptions the policy applied, so
+     * the log says why a container was not judged ("" when none). */
+    char exempted[512];
+    const char *excluded; /* static: why the object was not judged, or NULL */
     struct {
         const char *rule;   /* static rule id */
         const char *action; /* "enforce" "audit" "mutate" */

@@ -198,13 +198,14 @@ static enum tg_rc check_port(const char *s, const char *p, size_t n, struct tg_e
 {
     long v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]) || v > 65535)
+        if (!is_digit(p[i]))
             return bad(err, s, p + i,
                        "port " SPAN_FMT " must be a number from 1 to 65535",
                        SPAN_ARG(p, n));
-        v = v * 10 + (p[i] - '0');
+        if (i < 5) /* more digits are rejected below; no overflow */
+            v = v * 10 + (p[i] - '0');
     }
-    if (n == 0 || v < 1 || v > 65535)
+    if (n > 5 || v < 1 || v > 65535)
         return bad(err, s, p, "port " SPAN_FMT " must be a number from 1 to 65535",
                    SPAN_ARG(p, n));
     return TG_OK;
@@ -213,9 +214,11 @@ static enum tg_rc check_port(const char *s, const char *p, size_t n, struct tg_e
 /* "[" IPv6 "]": only the characters are checked, as distribution does. */
 static enum tg_rc check_ipv6(const char *s, const char *h, size_t n, struct tg_error *err)
 {
-    if (n < 3 || h[n - 1] != ']')
+    if (h[n - 1] != ']')
         return bad(err, s, h, "registry host " SPAN_FMT " has an unclosed '['",
                    SPAN_ARG(h, n));
+    if (n < 3)
+        return bad(err, s, h, "empty IPv6 address in \"[]\"");
     for (size_t i = 1; i + 1 < n; i++) {
         char c = h[i];
         if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') &&

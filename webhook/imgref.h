@@ -10,7 +10,7 @@
  *                   distribution rule)
  *     host       := label ("." label)* | "[" IPv6 "]"
  *                   (label := [A-Za-z0-9] | [A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])
- *     port       := 1..65535
+ *     port       := 1..65535 (at most 5 digits)
  *     path-component := [a-z0-9]+ ( ("." | "_" | "__" | "-"+) [a-z0-9]+ )*
  *     tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
  *     digest     := algorithm ":" hex   (sha256: exactly 64 lowercase hex;

@@ -147,7 +147,10 @@ static const struct {
     {"ghcr.io:/app", 9, "port \"\" must be a number from 1 to 65535"},
     {"ghcr.io:99999/app", 9, "port \"99999\""},
     {"ghcr.io:0/app", 9, "port \"0\""},
+    {"ghcr.io:123456789012345678901234567890/app", 9, "port \"1234567890123"},
     {"ghcr.io:http/app", 9, "port \"http\""},
+    {"ghcr.io:50x0/app", 11, "port \"50x0\""},
+    {"ghcr.io:0065535/app", 9, "port \"0065535\""},
     {":5000/app", 1, "empty registry host"},
     {"-bad.io/app", 1, "starts or ends with '-'"},
     {"bad-.io/app", 4, "starts or ends with '-'"},
@@ -155,6 +158,7 @@ static const struct {
     {".ghcr.io/app", 1, "empty label"},
     {"gh_cr.io/app", 3, "registry host \"gh_cr.io\" contains '_'"},
     {"[::1/app", 1, "unclosed '['"},
+    {"[]:5000/app", 1, "empty IPv6 address"},
     {"[::g]:5000/app", 4, "IPv6 address \"[::g]\" contains 'g'"},
     {"[::1]x/app", 6, "expected ':' and a port"},
     {"ghcr.io/acme/my..app", 16, "separator \"..\""},
@@ -405,6 +409,88 @@ START_TEST(parse_walks_malloc_failures)
 }
 END_TEST
 
+/* Random strings built from the pieces references are made of: whatever
+ * comes out, the answer is TG_OK or TG_EINVAL with a column inside the
+ * string (or just past it), and a success satisfies the invariants. */
+static const char *const pieces[] = {
+    "a",         "z",       "0",    "9",       "A",       "Z",
+    ".",         "_",       "-",    "/",       ":",       "@",
+    "[",         "]",       "+",    " ",       "ghcr.io", "docker.io",
+    "localhost", "library", "5000", "sha256:", HEX64,     "index.docker.io",
+    "acme",      "__",      "--",   "1.25",    "latest",  "\xc3",
+    "::1",
+};
+
+static unsigned long rng_next(unsigned long *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static int is_quirk_host(const char *registry)
+{
+    return !strchr(registry, '.') && !strchr(registry, ':') &&
+           strcmp(registry, "localhost") != 0;
+}
+
+static void check_success(const char *ref, const struct imgref *r, struct arena *a)
+{
+    char buf[1024];
+    ck_assert_uint_le(strlen(r->name), 255);
+    for (const char *p = r->name; *p; p++)
+        ck_assert_msg(!(*p >= 'A' && *p <= 'Z'), "%s: name %s has uppercase", ref,
+                      r->name);
+    snprintf(buf, sizeof(buf), "%s/%s", r->registry, r->repository);
+    ck_assert_str_eq(r->name, buf);
+    ck_assert(!r->tag || (strlen(r->tag) >= 1 && strlen(r->tag) <= 128));
+    if (is_quirk_host(r->registry) && strcmp(r->registry, "docker.io") != 0)
+        return;
+    snprintf(buf, sizeof(buf), "%s%s%s%s%s", r->name, r->tag ? ":" : "",
+             r->tag ? r->tag : "", r->digest ? "@" : "", r->digest ? r->digest : "");
+    struct imgref again;
+    ck_assert_msg(imgref_parse(buf, a, &again, NULL) == TG_OK, "%s -> %s", ref, buf);
+    ck_assert_str_eq(again.name, r->name);
+    ck_assert_pstr_eq(again.tag, r->tag);
+    ck_assert_pstr_eq(again.digest, r->digest);
+}
+
+START_TEST(random_references)
+{
+    unsigned long state = 0x9e3779b97f4a7c15UL + (unsigned long)_i;
+    char ref[2048];
+    unsigned n_ok = 0;
+    for (int iter = 0; iter < 5000; iter++) {
+        size_t len = 0;
+        size_t n_pieces = rng_next(&state) % 12;
+        ref[0] = '\0';
+        for (size_t k = 0; k < n_pieces; k++) {
+            const char *piece = pieces[rng_next(&state) % ARRAY_LEN(pieces)];
+            size_t plen = strlen(piece);
+            memcpy(ref + len, piece, plen + 1);
+            len += plen;
+        }
+        struct arena a;
+        struct imgref r;
+        struct tg_error err = {0};
+        arena_init(&a, 0);
+        enum tg_rc rc = imgref_parse(ref, &a, &r, &err);
+        if (rc == TG_OK) {
+            n_ok++;
+            check_success(ref, &r, &a);
+        } else {
+            ck_assert_msg(rc == TG_EINVAL, "\"%s\": rc %d", ref, rc);
+            ck_assert_msg(err.column >= 1 && (size_t)err.column <= len + 1,
+                          "\"%s\": column %d", ref, err.column);
+            ck_assert(err.text[0] != '\0');
+        }
+        arena_cleanup(&a);
+    }
+    ck_assert_uint_gt(n_ok, 50); /* the generator does reach valid references */
+}
+END_TEST
+
 static Suite *imgref_suite(void)
 {
     Suite *s = suite_create("imgref");
@@ -413,6 +499,7 @@ static Suite *imgref_suite(void)
     tcase_add_loop_test(tc, rejects_invalid, 0, ARRAY_LEN(invalid));
     tcase_add_test(tc, rejects_null);
     tcase_add_loop_test(tc, length_limits, 0, ARRAY_LEN(limits));
+    tcase_add_loop_test(tc, random_references, 0, 4);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("prefix");
