@@ -30,6 +30,9 @@ struct frame {
     yaml_mark_t mark; /* where the collection starts */
     size_t nodes;     /* values inside, for the alias budget */
     int height;       /* levels of collections inside, itself included */
+    int *key_lines;   /* line of each key, in the object's order (owned) */
+    size_t n_keys;
+    size_t keys_alloc;
 };
 
 struct anchor {
@@ -89,6 +92,7 @@ static void frame_cleanup(struct frame *f)
     json_decref(f->merges);
     tg_free(f->key);
     tg_free(f->anchor);
+    tg_free(f->key_lines);
     memset(f, 0, sizeof(*f));
 }
 
@@ -239,25 +243,59 @@ static enum tg_rc complete(struct reader *r, const struct node *n, const yaml_ma
     return rc;
 }
 
+/* The line where `key` was first set: jansson keeps keys in insertion
+ * order, the same order as key_lines.  Only called for an error. */
+static int first_key_line(const struct frame *f, const char *key, size_t key_len)
+{
+    size_t i = 0;
+    const char *k;
+    size_t k_len;
+    json_t *v;
+    json_object_keylen_foreach(f->value, k, k_len, v)
+    {
+        if (k_len == key_len && memcmp(k, key, key_len) == 0)
+            return i < f->n_keys ? f->key_lines[i] : 0;
+        i++;
+    }
+    return 0;
+}
+
+static enum tg_rc note_key_line(struct reader *r, struct frame *f, const yaml_mark_t *m)
+{
+    if (f->n_keys == f->keys_alloc) {
+        size_t alloc = f->keys_alloc ? 2 * f->keys_alloc : 8;
+        int *lines = tg_realloc(f->key_lines, alloc * sizeof(*lines));
+        if (!lines)
+            return no_memory(r);
+        f->key_lines = lines;
+        f->keys_alloc = alloc;
+    }
+    f->key_lines[f->n_keys++] = (int)m->line + 1;
+    return TG_OK;
+}
+
 /* Takes `*key` (owned). */
 static enum tg_rc set_key(struct reader *r, char **key, size_t key_len,
                           const yaml_mark_t *m)
 {
     struct frame *f = top(r);
-    if (json_object_getn(f->value, *key, key_len)) {
-        enum tg_rc rc = fail_at(r, m,
-                                "duplicate key \"%.100s\": each key may appear only "
-                                "once in a mapping",
-                                *key);
+    enum tg_rc rc;
+    if (json_object_getn(f->value, *key, key_len))
+        rc = fail_at(r, m,
+                     "duplicate key \"%.100s\" (first at line %d): each key may appear "
+                     "only once in a mapping",
+                     *key, first_key_line(f, *key, key_len));
+    else
+        rc = note_key_line(r, f, m);
+    if (rc == TG_OK) {
+        f->key = *key;
+        f->key_len = key_len;
+        f->has_key = 1;
+    } else {
         tg_free(*key);
-        *key = NULL;
-        return rc;
     }
-    f->key = *key;
-    f->key_len = key_len;
-    f->has_key = 1;
     *key = NULL;
-    return TG_OK;
+    return rc;
 }
 
 static char *copy_bytes(const char *s, size_t len)
