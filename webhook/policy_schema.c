@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgref.h"
 #include "policy_names.h"
 
 #define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
@@ -37,8 +38,10 @@ struct field {
     size_t offset;                       /* of the member within base */
     const struct field *sub;             /* nested mapping: its keys */
     const char *(*check)(const char *s); /* strings and list items: policy_names.h */
-    long min, max;                       /* integers */
-    size_t flag; /* bool member set when the key is given; 0 = none (never first) */
+    /* ...or a check that needs more than a static reason (image prefixes) */
+    enum tg_rc (*verify)(struct walk *w, const struct ynode *v, const char *s);
+    long min, max; /* integers */
+    size_t flag;   /* bool member set when the key is given; 0 = none (never first) */
     bool required;
 };
 
@@ -61,6 +64,9 @@ struct field {
     {.key = k, .read = read_strlist, .offset = offsetof(type, m), .check = checker}
 #define MAP_FIELD(k, type, m, table)                                            \
     {.key = k, .read = read_mapping, .offset = offsetof(type, m), .sub = table}
+#define PREFIX_LIST_FIELD(k, type, m)                                           \
+    {.key = k, .read = read_strlist, .offset = offsetof(type, m),             \
+     .verify = verify_image_prefix}
 #define SELECTOR_FIELD(k, type, m)                                              \
     {.key = k, .read = read_selector, .offset = offsetof(type, m),            \
      .flag = offsetof(type, has_##m)}
@@ -143,8 +149,34 @@ static enum tg_rc checked_copy(struct walk *w, const struct field *f,
     const char *why = f->check ? f->check(s) : NULL;
     if (why)
         return fail(w, v, "\"%s\" %s", s, why);
+    rc = f->verify ? f->verify(w, v, s) : TG_OK;
+    if (rc != TG_OK)
+        return rc;
     *out = arena_strdup(&w->p->arena, s);
     return *out ? TG_OK : no_memory(w);
+}
+
+/* Image prefixes are checked the way the matcher will normalise them
+ * (imgref_name_has_prefix), so a typo is a load error instead of a prefix
+ * that silently matches nothing.  The list keeps them as written, for
+ * messages that quote the policy. */
+static enum tg_rc verify_image_prefix(struct walk *w, const struct ynode *v,
+                                      const char *s)
+{
+    struct arena scratch;
+    struct tg_error why = {0};
+    const char *normalised;
+    arena_init(&scratch, 0);
+    enum tg_rc rc = imgref_normalise_prefix(s, &scratch, &normalised, &why);
+    arena_cleanup(&scratch);
+    if (rc == TG_ENOMEM)
+        return no_memory(w);
+    if (rc == TG_OK)
+        return TG_OK;
+    struct ynode at = *v;
+    if (!v->quoted && why.column > 0) /* plain text: point at the culprit */
+        at.column += why.column - 1;
+    return fail(w, &at, "\"%s\" is not a valid image prefix: %s", s, why.text);
 }
 
 static enum tg_rc read_string(struct walk *w, const struct field *f,
@@ -613,7 +645,7 @@ static enum tg_rc read_overrides(struct walk *w, const struct field *f,
 
 /* clang-format off */
 static const struct field exempt_fields[] = {
-    LIST_FIELD("images", struct rule_common, exempt_images, policy_check_image_prefix),
+    PREFIX_LIST_FIELD("images", struct rule_common, exempt_images),
     LIST_FIELD("containers", struct rule_common, exempt_containers,
                policy_check_container_name),
     STRING_FIELD("reason", struct rule_common, exempt_reason, policy_check_reason),
@@ -673,8 +705,7 @@ static const struct field probes_fields[] = {
 /* clang-format off */
 static const struct field allowed_registries_fields[] = {
     COMMON_FIELDS(struct allowed_registries_config),
-    LIST_FIELD("registries", struct allowed_registries_config, registries,
-               policy_check_image_prefix),
+    PREFIX_LIST_FIELD("registries", struct allowed_registries_config, registries),
     {0},
 };
 /* clang-format on */

@@ -187,6 +187,8 @@ static const struct {
     {"spec: {rules: {pinnedTags: {onLookupFailure: allow}}}\n", LOOKUP, 1},
     {"spec: {rules: {allowedRegistries: {action: off}}}\n", REGISTRIES, 0},
     {"spec: {rules: {allowedRegistries: {registries: [docker.io]}}}\n", REGISTRIES, 1},
+    {"spec: {rules: {allowedRegistries: {registries: [bitnami/, \"localhost:5000\"]}}}\n",
+     REGISTRIES, 2},
     {"spec: {rules: {probes: {defaults: {periodSeconds: 007}}}}\n", PERIOD, 7},
     {"spec: {exclude: {namespaces: []}}\n", EXCLUDED, 0},
     {"spec: {overrides: []}\n", OVERRIDES, 0},
@@ -298,20 +300,19 @@ static const struct {
     {HEAD "spec:\n  rules:\n    probes: {exempt: {images: [\"ghcr.io/acme:v1\"]}}\n",
      TG_EINVAL, 6, 32,
      "spec.rules.probes.exempt.images[0]: \"ghcr.io/acme:v1\" is not a "
-     "valid image prefix: it names registries or repositories, so it "
-     "carries no tag"},
+     "valid image prefix: a prefix names a registry or repository, not a tag"},
     {HEAD "spec:\n  rules:\n    probes: {exempt: {containers: [App]}}\n", TG_EINVAL, 6,
      36, "exempt.containers[0]: \"App\" is not a valid container name"},
     {HEAD "spec:\n  rules:\n    probes: {exempt: {reason: \"\"}}\n", TG_EINVAL, 6, 31,
      "exempt.reason: \"\" is not a valid reason"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {registries: [ghcr.io//acme]}\n",
-     TG_EINVAL, 6, 38,
+     TG_EINVAL, 6, 46, /* the second '/' */
      "registries[0]: \"ghcr.io//acme\" is not a valid image prefix: empty"},
     {HEAD
      "spec:\n  rules:\n    allowedRegistries: {registries: [\"ghcr.io/a@sha256:00\"]}\n",
-     TG_EINVAL, 6, 38, "carries no digest"},
+     TG_EINVAL, 6, 38, "not a digest"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {registries: [ghcr.io/Acme]}\n",
-     TG_EINVAL, 6, 38, "repository path components are lowercase"},
+     TG_EINVAL, 6, 46, "repository \"Acme\" must be lowercase"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {action: audit}\n", TG_EINVAL, 6, 24,
      "spec.rules.allowedRegistries: no registries are listed"},
     {HEAD "spec:\n  exclude: {namespaces: [Kube-System]}\n", TG_EINVAL, 5, 26,
