@@ -21,6 +21,7 @@
 #include "policy_names.h"
 
 #define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
+#define MAX_TABLE_KEYS 16      /* keys in one table; checked below the tables */
 
 struct walk {
     struct policy *p;
@@ -761,6 +762,25 @@ static const struct field document_fields[] = {
 };
 /* clang-format on */
 
+/* apply_fields tracks the keys of one table in a fixed array ({0} ends a table). */
+#define TABLE_FITS(t)                                                                    \
+    _Static_assert(ARRAY_LEN(t) <= MAX_TABLE_KEYS + 1, #t " is too long")
+TABLE_FITS(expr_fields);
+TABLE_FITS(selector_fields);
+TABLE_FITS(exclude_fields);
+TABLE_FITS(override_fields);
+TABLE_FITS(exempt_fields);
+TABLE_FITS(run_as_non_root_fields);
+TABLE_FITS(pinned_tags_fields);
+TABLE_FITS(probe_default_fields);
+TABLE_FITS(probes_fields);
+TABLE_FITS(allowed_registries_fields);
+TABLE_FITS(image_pull_policy_fields);
+TABLE_FITS(rules);
+TABLE_FITS(spec_fields);
+TABLE_FITS(metadata_fields);
+TABLE_FITS(document_fields);
+
 /* ---- walking a mapping against a table ------------------------------- */
 
 /* Levenshtein distance, or a large number for long strings. */
@@ -834,7 +854,7 @@ static enum tg_rc check_required(struct walk *w, const struct ynode *map,
 static enum tg_rc apply_fields(struct walk *w, const struct ynode *map,
                                const struct field *fields, void *base)
 {
-    int seen_line[32] = {0}; /* per field: line where it was set; tables are small */
+    int seen_line[MAX_TABLE_KEYS] = {0}; /* per field: line where it was set */
     if (map->kind != YNODE_MAPPING)
         return expected(w, map, "a mapping");
     for (const struct ynode *k = map->first; k; k = k->next->next) {

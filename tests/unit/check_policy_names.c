@@ -72,10 +72,10 @@ START_TEST(validators)
 {
     const char *why = check(rows[_i].which, rows[_i].value);
     if (!rows[_i].why) {
-        ck_assert_msg(why == NULL, "\"%s\" refused: %s", rows[_i].value, why);
+        ck_assert_msg(!why, "\"%s\" refused: %s", rows[_i].value, why);
         return;
     }
-    ck_assert_msg(why != NULL, "\"%s\" accepted", rows[_i].value);
+    ck_assert_msg(why, "\"%s\" accepted", rows[_i].value);
     ck_assert_msg(strstr(why, rows[_i].why), "\"%s\": \"%s\" lacks \"%s\"",
                   rows[_i].value, why, rows[_i].why);
 }
