@@ -149,10 +149,34 @@ static enum tg_rc handle_event(struct builder *b, const yaml_event_t *ev)
     }
 }
 
+/* libyaml's reader (encoding) errors carry a byte offset, not a mark. */
+static enum tg_rc reader_error(struct builder *b, const yaml_parser_t *parser)
+{
+    yaml_mark_t m = {0};
+    size_t end = parser->problem_offset < b->len ? parser->problem_offset : b->len;
+    for (size_t i = 0; i < end; i++) {
+        if (b->data[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)b->data[i] & 0xc0) != 0x80) {
+            m.column++; /* count characters, not UTF-8 continuation bytes */
+        }
+    }
+    const char *problem = parser->problem ? parser->problem : "unreadable input";
+    if (parser->problem_value >= 0)
+        return fail(b, TG_EINVAL, m,
+                    "YAML syntax error: %s (byte 0x%02x); policy files are "
+                    "UTF-8 text",
+                    problem, (unsigned)parser->problem_value & 0xffu);
+    return fail(b, TG_EINVAL, m, "YAML syntax error: %s", problem);
+}
+
 static enum tg_rc syntax_error(struct builder *b, const yaml_parser_t *parser)
 {
     if (parser->error == YAML_MEMORY_ERROR)
         return no_memory(b);
+    if (parser->error == YAML_READER_ERROR)
+        return reader_error(b, parser);
     const char *problem = parser->problem ? parser->problem : "unknown problem";
     size_t at = parser->problem_mark.index;
     if (at < b->len && b->data[at] == '\t') /* libyaml's own message does not say */

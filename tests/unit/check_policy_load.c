@@ -223,6 +223,11 @@ static const struct {
     {"apiVersion: [tollgate\nkind: Policy\n", TG_EINVAL, 2, 5, "YAML syntax error"},
     {HEAD "spec:\n  rules:\n    probes:\n\taction: off\n", TG_EINVAL, 7, 1,
      "YAML syntax error: a tab character; YAML indents with spaces only"},
+    {HEAD "spec: {mode: \xff}\n", TG_EINVAL, 4, 14,
+     "YAML syntax error: invalid leading UTF-8 octet (byte 0xff); policy files are "
+     "UTF-8"},
+    {HEAD "spec: {mode: \xc3\xa9\x01}\n", TG_EINVAL, 4, 15,
+     "control characters are not allowed (byte 0x01)"},
     {"- a\n- b\n", TG_EINVAL, 1, 1, "expected a Policy document"},
     {"~\n", TG_EINVAL, 1, 1, "expected a Policy document (a mapping"},
     {"kind: Policy\nmetadata: {name: t}\n", TG_EINVAL, 1, 1,
@@ -632,6 +637,66 @@ START_TEST(shipped_policies_load)
 }
 END_TEST
 
+/* ---- mutated input ---------------------------------------------------- */
+
+/* Damaged copies of a valid file (bytes replaced by YAML's own punctuation,
+ * cut short, lines swapped in) must load or fail with a positioned error:
+ * never crash, never leak, never an error without a place.  A fixed seed
+ * keeps failures reproducible. */
+static unsigned long lcg(unsigned long *state)
+{
+    *state = *state * 6364136223846793005UL + 1442695040888963407UL;
+    return *state >> 33;
+}
+
+static void mutate(char *text, size_t *len, unsigned long *state)
+{
+    static const char bytes[] = ":-[]{},#&*!|>'\"\t\n 0aZ?%@`";
+    size_t n = 1 + lcg(state) % 4;
+    for (size_t i = 0; i<n && * len> 0; i++) {
+        size_t at = lcg(state) % *len;
+        switch (lcg(state) % 3) {
+        case 0:
+            text[at] = bytes[lcg(state) % (sizeof(bytes) - 1)];
+            break;
+        case 1:
+            *len = at; /* cut short */
+            break;
+        default:
+            text[at] = (char)(lcg(state) & 0xff); /* any byte, UTF-8 or not */
+            break;
+        }
+    }
+}
+
+START_TEST(mutated_files_fail_cleanly)
+{
+    size_t orig_len;
+    char *orig = fixture_read("policies/full.yaml", &orig_len);
+    char *text = malloc(orig_len + 1);
+    ck_assert_ptr_nonnull(text);
+    unsigned long state = 42;
+    for (int round = 0; round < 400; round++) {
+        size_t len = orig_len;
+        memcpy(text, orig, orig_len + 1);
+        mutate(text, &len, &state);
+        struct policy *p = NULL;
+        struct tg_error err = {0};
+        enum tg_rc rc = policy_load_buffer(text, len, "fuzz.yaml", &p, &err);
+        policy_free(p);
+        if (rc == TG_OK)
+            continue;
+        ck_assert_msg(rc == TG_EINVAL || rc == TG_ETOOBIG, "round %d: rc %d", round, rc);
+        ck_assert_msg(err.line >= 1 && err.column >= 1, "round %d: no position: %s",
+                      round, err.text);
+        ck_assert_str_eq(err.source, "fuzz.yaml");
+        ck_assert_msg(err.text[0], "round %d: empty message", round);
+    }
+    free(text);
+    free(orig);
+}
+END_TEST
+
 /* ---- allocation failures --------------------------------------------- */
 
 /* Fail the 0th, 1st, 2nd... allocation until the load gives its real
@@ -692,6 +757,7 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, too_many_nodes_is_too_big);
     tcase_add_test(tc, too_many_labels);
     tcase_add_test(tc, buffer_over_one_mib_is_too_big);
+    tcase_add_test(tc, mutated_files_fail_cleanly);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, directory_merges_in_name_order);
