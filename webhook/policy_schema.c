@@ -727,7 +727,8 @@ static const struct field rules[] = {
     {.key = "allowedRegistries", .read = read_registries_rule,
      .offset = offsetof(struct policy, allowed_registries),
      .sub = allowed_registries_fields},
-    MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy, image_pull_policy_fields),
+    MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy,
+              image_pull_policy_fields),
     {0},
 };
 /* clang-format on */
@@ -754,7 +755,8 @@ static const struct field metadata_fields[] = {
 
 /* clang-format off */
 static const struct field document_fields[] = {
-    {.key = "apiVersion", .read = read_const, .check = check_api_version, .required = true},
+    {.key = "apiVersion", .read = read_const, .check = check_api_version,
+     .required = true},
     {.key = "kind", .read = read_const, .check = check_kind, .required = true},
     {.key = "metadata", .read = read_mapping, .sub = metadata_fields, .required = true},
     {.key = "spec", .read = read_mapping, .sub = spec_fields},

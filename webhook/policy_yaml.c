@@ -2,7 +2,7 @@
  *
  * The event API (rather than yaml_parser_load) lets us refuse aliases and
  * tags where they appear and stop at the depth limit before libyaml has
- * built anything, so a hostile file costs at most YAML_MAX_NODES nodes.
+ * built anything, so a hostile file costs at most POLICY_YAML_MAX_NODES nodes.
  */
 #include "policy_yaml.h"
 
@@ -18,7 +18,7 @@ struct builder {
     struct arena *a;
     const char *source;
     struct tg_error *err;
-    struct ynode *stack[YAML_MAX_DEPTH]; /* open collections, innermost last */
+    struct ynode *stack[POLICY_YAML_MAX_DEPTH]; /* open collections, innermost last */
     size_t depth;
     size_t n_nodes;
     int n_docs;
@@ -50,9 +50,9 @@ static enum tg_rc no_memory(struct builder *b)
 static enum tg_rc add_node(struct builder *b, enum ynode_kind kind, yaml_mark_t m,
                            struct ynode **out)
 {
-    if (++b->n_nodes > YAML_MAX_NODES)
+    if (++b->n_nodes > POLICY_YAML_MAX_NODES)
         return fail(b, TG_ETOOBIG, m, "more than %d YAML nodes in one policy file",
-                    YAML_MAX_NODES);
+                    POLICY_YAML_MAX_NODES);
     struct ynode *n = arena_zalloc(b->a, sizeof(*n));
     if (!n)
         return no_memory(b);
@@ -81,10 +81,10 @@ static enum tg_rc open_collection(struct builder *b, const yaml_event_t *ev,
         return fail(b, TG_EINVAL, ev->start_mark,
                     "YAML tags (\"%s\") are not supported in policy files",
                     (const char *)tag);
-    if (b->depth == YAML_MAX_DEPTH)
+    if (b->depth == POLICY_YAML_MAX_DEPTH)
         return fail(b, TG_ETOOBIG, ev->start_mark,
                     "nesting deeper than %d levels; a policy is never this deep",
-                    YAML_MAX_DEPTH);
+                    POLICY_YAML_MAX_DEPTH);
     struct ynode *n;
     enum tg_rc rc = add_node(b, kind, ev->start_mark, &n);
     if (rc != TG_OK)
