@@ -571,6 +571,36 @@ START_TEST(subdirectory_named_yaml_is_an_error)
 }
 END_TEST
 
+/* The layout kubelet gives a mounted ConfigMap: the real files live in a
+ * timestamped directory, reached through the "..data" link, and each key is
+ * a symlink through it. */
+START_TEST(configmap_mount_layout_loads)
+{
+    static const char doc[] = HEAD "spec: {mode: audit}\n";
+    char path[4200], target[4200];
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    scratch_make();
+    snprintf(path, sizeof(path), "%s/..2026_11_22_10_00_00.1", scratch);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    scratch_file("..2026_11_22_10_00_00.1/policy.yaml", doc, sizeof(doc) - 1);
+    snprintf(path, sizeof(path), "%s/..data", scratch);
+    ck_assert_int_eq(symlink("..2026_11_22_10_00_00.1", path), 0);
+    snprintf(path, sizeof(path), "%s/policy.yaml", scratch);
+    ck_assert_int_eq(symlink("..data/policy.yaml", path), 0);
+    enum tg_rc rc = policy_load_path(scratch, &p, &err);
+    ck_assert_msg(rc == TG_OK, "%s: %s", err.source, err.text);
+    ck_assert_int_eq(p->mode, POLICY_AUDIT);
+    policy_free(p);
+    scratch_remove("policy.yaml");
+    scratch_remove("..data");
+    scratch_remove("..2026_11_22_10_00_00.1/policy.yaml");
+    snprintf(target, sizeof(target), "%s/..2026_11_22_10_00_00.1", scratch);
+    rmdir(target);
+    rmdir(scratch);
+}
+END_TEST
+
 START_TEST(file_over_one_mib_is_too_big)
 {
     struct policy *p = NULL;
@@ -764,6 +794,7 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, directory_error_fails_the_whole_load);
     tcase_add_test(tc, empty_directory_is_an_error);
     tcase_add_test(tc, subdirectory_named_yaml_is_an_error);
+    tcase_add_test(tc, configmap_mount_layout_loads);
     tcase_add_test(tc, file_over_one_mib_is_too_big);
     tcase_add_test(tc, empty_file_is_an_error);
     tcase_add_test(tc, missing_path_is_an_io_error);
