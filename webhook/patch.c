@@ -88,9 +88,12 @@ static json_t *wrap(const struct tokens *t, size_t from, json_t *value)
     return value;
 }
 
-static enum tg_rc add_op(json_t *ops, const char *op, json_t *path, json_t *value)
+/* The operation gets its own copy of the value: later fixes change the
+ * working copy, and must not change what an earlier operation says. */
+static enum tg_rc add_op(json_t *ops, const char *op, json_t *path, const json_t *value)
 {
-    json_t *o = json_pack("{s:s,s:o,s:O}", "op", op, "path", path, "value", value);
+    json_t *o = json_pack("{s:s,s:o,s:o}", "op", op, "path", path, "value",
+                          json_deep_copy(value));
     if (!o || json_array_append_new(ops, o) != 0)
         return TG_ENOMEM;
     return TG_OK;

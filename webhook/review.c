@@ -66,9 +66,13 @@ enum tg_rc review_decode(const char *body, size_t len, struct review **out,
                          struct tg_error *err)
 {
     enum tg_rc rc;
-    json_error_t jerr;
+    json_error_t jerr = {0}; /* jansson leaves it untouched on some failures */
     struct review *rv = NULL;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* jansson reports some allocation failures with no text at all (and
+     * a few as syntax errors, which then read as malformed input). */
+    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+        return tg_error_setf(err, TG_ENOMEM, "out of memory decoding the request");
     if (!root)
         return tg_error_set(err, TG_EINVAL, "request body", jerr.line, jerr.column,
                             "malformed JSON: %s", jerr.text);
