@@ -287,6 +287,10 @@ static void log_decision(const struct admission_result *res, const char *endpoin
     tlog_str(&l, "user", res->user);
     tlog_str(&l, "decision", res->decision);
     tlog_str(&l, "rules", res->rules);
+    if (res->exempted[0]) /* why a container was not judged */
+        tlog_str(&l, "exempted", res->exempted);
+    if (res->excluded)
+        tlog_str(&l, "excluded", res->excluded);
     tlog_int(&l, "latency_us", (long long)(latency_ns / 1000));
     tlog_end(&l);
 }
