@@ -40,9 +40,9 @@
 
 /* Modern TLS only: 1.2 and 1.3, AEAD ciphers, no CBC, no RSA key exchange. */
 #define TLS_PRIORITIES                                                                   \
-    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"              \
-    "+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA:-SHA1:%SERVER_"          \
-    "PRECEDENCE"
+    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                          \
+    "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"                          \
+    "-RSA:-DHE-RSA:-SHA1:%SERVER_PRECEDENCE"
 
 static char tls_priorities[] = TLS_PRIORITIES; /* MHD takes a non-const pointer */
 
@@ -83,10 +83,10 @@ struct server {
 
 static char oom_body[] = "{\"error\":\"out of memory\"}";
 
-/* Queue `body` (taken, freed with tg_free) with `status`.  MHD keeps its
- * own reference to the response, so ours is dropped at once. */
-static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
-                               unsigned status, const char *ctype, char *body, size_t len)
+/* A response owning `body` (freed with tg_free); with no body (its
+ * allocation failed) the static out-of-memory error.  NULL when MHD itself
+ * is out of memory. */
+static struct MHD_Response *make_response(char *body, size_t len, const char *ctype)
 {
     struct MHD_Response *r;
     if (body) {
@@ -98,14 +98,28 @@ static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
                                             MHD_RESPMEM_PERSISTENT);
         ctype = "application/json";
     }
+    if (r)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    return r;
+}
+
+/* Queue `r` and drop our reference at once: MHD keeps its own. */
+static enum MHD_Result queue(struct server *srv, struct MHD_Connection *c,
+                             unsigned status, struct MHD_Response *r)
+{
     if (!r)
         return MHD_NO; /* MHD closes the connection: nothing else we can do */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
+                               unsigned status, const char *ctype, char *body, size_t len)
+{
+    return queue(srv, c, status, make_response(body, len, ctype));
 }
 
 /* {"error":"<text>"} with `status`; `allow` adds an Allow header (405). */
@@ -115,22 +129,11 @@ static enum MHD_Result respond_error(struct server *srv, struct MHD_Connection *
     json_t *o = json_pack("{s:s}", "error", text);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    if (!allow)
-        return respond(srv, c, status, "application/json", body, body ? strlen(body) : 0);
-    struct MHD_Response *r = body ? MHD_create_response_from_buffer_with_free_callback(
-                                        strlen(body), body, tg_free)
-                                  : NULL;
-    if (!r) {
-        tg_free(body);
-        return respond(srv, c, status, "application/json", NULL, 0);
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    struct MHD_Response *r =
+        make_response(body, body ? strlen(body) : 0, "application/json");
+    if (r && allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    return queue(srv, c, status, r);
 }
 
 /* An answer that never reached the engine: counted, then sent. */
