@@ -338,6 +338,8 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
     } else {
         unsigned status =
             rc == TG_EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        if (!err.text[0]) /* TG_ENOMEM comes without details */
+            tg_error_setf(&err, rc, "%s", tg_rc_str(rc));
         char text[sizeof(err.text) + sizeof(err.source) + 32];
         tg_error_format(&err, text, sizeof(text));
         TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status,
