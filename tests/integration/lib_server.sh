@@ -9,7 +9,9 @@ set -uo pipefail
 : "${SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD:=$SRC/build}"
 : "${TOLLGATE:=$BUILD/tollgate}"
+# shellcheck disable=SC2034 # DATA and CLIENT are for the scripts that source this
 DATA=$SRC/tests/data/server
+# shellcheck disable=SC2034
 CLIENT="python3 $SRC/tests/integration/server_client.py"
 TMP=$(mktemp -d)
 SERVER_PID=
@@ -61,7 +63,7 @@ finish() {
     fi
     if [ "$FAILURES" -ne 0 ]; then
         echo "--- server log"
-        cat "$TMP/server.log" 2>/dev/null | tail -40
+        tail -40 "$TMP/server.log" 2>/dev/null
         echo "$FAILURES check(s) failed"
         exit 1
     fi
@@ -90,6 +92,8 @@ start_server() {
         2>>"$TMP/server.log" &
     SERVER_PID=$!
     for _ in $(seq 100); do
+        # CURL_CLIENT_CERT holds "--cert FILE --key FILE": split on purpose
+        # shellcheck disable=SC2086
         if curl -s -o /dev/null --cacert "$TMP/certs/ca.crt" \
             ${CURL_CLIENT_CERT:-} "https://127.0.0.1:$PORT/healthz" ||
             ! kill -0 "$SERVER_PID" 2>/dev/null; then
