@@ -8,7 +8,10 @@
  * complete), then completed, which alone frees the req.  notify_connection
  * (CLOSED) comes after MHD has deinitialised the TLS session and before it
  * closes the socket, so the pinned credentials and the socket in the reaper
- * list are valid for as long as we hold them.
+ * list are valid for as long as we hold them.  (Checked against the 0.9.75
+ * sources: daemon.c MHD_cleanup_connections, new_connection_prepare_, and
+ * connection.c, where the URI log callback marks the request as one whose
+ * completion we are told about.)
  */
 #include "server.h"
 
