@@ -49,9 +49,9 @@ ENV TOLLGATE_LISTEN=0.0.0.0:8443 \
 USER 65532:65532
 EXPOSE 8443 9090
 # Kubernetes ignores HEALTHCHECK and uses the chart's probes; this serves plain
-# docker runs. -k: the probe checks liveness, not the certificate.
+# docker runs. /healthz is on the metrics port (TOLLGATE_METRICS_LISTEN).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["curl", "-fsSk", "-o", "/dev/null", "https://127.0.0.1:8443/healthz"]
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9090/healthz"]
 ENTRYPOINT ["/usr/local/bin/tollgate"]
 CMD ["serve"]
 

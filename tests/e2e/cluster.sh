@@ -21,8 +21,8 @@ cluster_log() { printf 'cluster: %s\n' "$*" >&2; }
 
 # free_port: a random TCP port on 127.0.0.1 that nothing listens on now.
 cluster_free_port() {
-    local port i
-    for i in $(seq 1 50); do
+    local port _
+    for _ in $(seq 1 50); do
         port=$((20000 + RANDOM % 30000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
@@ -143,7 +143,7 @@ cluster_stop() {
     for pid in ${CLUSTER_APISERVER_PID:-} ${CLUSTER_ETCD_PID:-}; do
         kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
-    CLUSTER_APISERVER_PID= CLUSTER_ETCD_PID=
+    CLUSTER_APISERVER_PID='' CLUSTER_ETCD_PID=''
     if [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR" ]; then
         if [ "${CLUSTER_KEEP:-0}" = 1 ]; then
             cluster_log "kept $CLUSTER_DIR"

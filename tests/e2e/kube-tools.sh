@@ -150,7 +150,7 @@ build_apiserver() {
     (
         cd "$work/gopath/src/k8s.io/kubernetes"
         export PATH=$GO_BIN:$PATH GOPATH=$work/gopath GOCACHE=$work/gocache
-        export CGO_ENABLED=0 GO111MODULE=off GOFLAGS= KUBE_GIT_TREE_STATE=clean
+        export CGO_ENABLED=0 GO111MODULE=off GOFLAGS='' KUBE_GIT_TREE_STATE=clean
         make WHAT=cmd/kube-apiserver
     ) >"$work/build.log" 2>&1 || die "build failed; see the tail of $work/build.log"
     local bin=$tree/_output/bin/kube-apiserver
