@@ -28,12 +28,13 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTOLLGATE_TESTS=OFF \
 FROM ${DEBIAN_IMAGE}
 ARG VERSION=0.1.0
 ARG REVISION=unknown
-# Runtime libraries of the binary (libmicrohttpd12 brings GnuTLS), CA
+# Runtime libraries of the binary (each one it links directly), CA
 # certificates for registry lookups, and curl for the HEALTHCHECK (tollgate
 # has no probe subcommand).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libyaml-0-2 libssl3 libcurl4 ca-certificates curl \
+      libmicrohttpd12 libgnutls30 libjansson4 libyaml-0-2 libssl3 libcurl4 \
+      ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/tollgate /usr/local/bin/tollgate
 COPY policies/default.yaml /etc/tollgate/policy/default.yaml

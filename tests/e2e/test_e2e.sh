@@ -16,7 +16,9 @@
 #
 # Usage: tests/e2e/test_e2e.sh   (as root the first time: kube-tools.sh installs and builds)
 # Env: TOLLGATE (the binary; default $BUILD/tollgate or build/tollgate), SRC, BUILD,
-#      CLUSTER_KEEP=1 to keep the cluster directory and logs.
+#      TOLLGATE_WRAPPER (e.g. "valgrind --leak-check=full --error-exitcode=99"),
+#      E2E_VERBOSE=1 to show tollgate's denial messages, CLUSTER_KEEP=1 to keep the
+#      cluster directory and logs.
 set -uo pipefail
 
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -59,10 +61,12 @@ eval "$tools"
 
 work=
 tollgate_pid=
-stop_tollgate() {
+tollgate_status=
+stop_tollgate() { # SIGTERM (tollgate drains), then its exit status in $tollgate_status
     if [ -n "$tollgate_pid" ]; then
-        kill "$tollgate_pid" 2>/dev/null
+        kill -TERM "$tollgate_pid" 2>/dev/null
         wait "$tollgate_pid" 2>/dev/null
+        tollgate_status=$?
         tollgate_pid=
     fi
 }
@@ -109,13 +113,15 @@ spec:
 EOF
 
 start_tollgate() {
-    "$TOLLGATE" serve --listen "127.0.0.1:$port" --tls-cert "$work/certs/tls.crt" \
+    # TOLLGATE_WRAPPER: e.g. "valgrind --leak-check=full --error-exitcode=99".
+    # shellcheck disable=SC2086
+    ${TOLLGATE_WRAPPER:-} "$TOLLGATE" serve --listen "127.0.0.1:$port" --tls-cert "$work/certs/tls.crt" \
         --tls-key "$work/certs/tls.key" --policy "$work/policy" \
         --metrics-listen "127.0.0.1:$mport" --log-level debug >>"$work/tollgate.log" 2>&1 &
     tollgate_pid=$!
     # With --metrics-listen, /readyz is served on that plain-HTTP port only;
     # the HTTPS port must then complete a handshake verified against our CA.
-    if ! cluster_wait 20 "tollgate /readyz" curl -fsS "http://127.0.0.1:$mport/readyz" ||
+    if ! cluster_wait 60 "tollgate /readyz" curl -fsS "http://127.0.0.1:$mport/readyz" ||
         ! curl -sS --cacert "$work/certs/ca.crt" -o /dev/null "https://127.0.0.1:$port/"; then
         tail -n 30 "$work/tollgate.log" >&2
         die "tollgate serve did not become ready on 127.0.0.1:$port"
@@ -374,6 +380,12 @@ fi
 
 # --- tollgate down: failurePolicy -----------------------------------------------------------
 stop_tollgate
+if [ "$tollgate_status" = 0 ]; then
+    ok "tollgate serve exits 0 on SIGTERM after the scenarios (sanitizer/valgrind clean)"
+else
+    not_ok "tollgate serve exits 0 on SIGTERM after the scenarios (status $tollgate_status)" \
+        "$(tail -n 40 "$work/tollgate.log")"
+fi
 kapply < <(pod_compliant down-fail e2e-app)
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -E 'failed calling webhook "(validate|mutate)\.tollgate\.dev"'; then
     ok "tollgate down, failurePolicy Fail: refused with a webhook call error"

@@ -3,9 +3,10 @@
 # certificate mode and in URL mode; bad values fail with a clear message.
 #
 # Needs Helm (cached by tests/e2e/kube-tools.sh, which this runs to install it when
-# missing: never skipped), /usr/bin/python3 with yaml, and openssl. When $TOLLGATE is
-# an executable tollgate binary, the rendered policy and the chart's own Deployment are
-# also run through `tollgate check` with the rendered policy.
+# missing: never skipped), /usr/bin/python3 with yaml, and openssl. $TOLLGATE (set by
+# ctest) is the built binary: the rendered policies must load in `tollgate check` and the
+# chart's own Deployment must pass the default one; the Dockerfile is checked against the
+# libraries it links.
 set -euo pipefail
 
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -555,6 +556,83 @@ if [ -n "${TOLLGATE:-}" ] && [ -x "${TOLLGATE:-}" ]; then
     fi
 else
     not_ok "tollgate check of the chart's Deployment: no tollgate binary (\$TOLLGATE='${TOLLGATE:-}'); run through ctest"
+fi
+
+# The image the chart deploys (no Docker engine here, so the Dockerfile is checked
+# against this bookworm machine): the runtime stage installs the package of every
+# library the binary links directly, the build stage the -dev package of every
+# pkg-config module CMakeLists.txt asks for, and the image agrees with the chart
+# on the user and the health port.
+if out=$($PY - "$SRC" "${TOLLGATE:-}" <<'PYEOF' 2>&1
+import os, re, subprocess, sys, yaml
+src, binary = sys.argv[1], sys.argv[2]
+text = open(src + "/Dockerfile").read().replace("\\\n", " ")
+stages = re.split(r"(?m)^FROM ", text)[1:]
+assert len(stages) == 2, "want a build and a runtime stage, got %d" % len(stages)
+def installed(stage):
+    pkgs = set()
+    for m in re.finditer(r"apt-get install ([^&\n]*)", stage):
+        pkgs |= {t for t in m.group(1).split() if not t.startswith("-")}
+    return pkgs
+build, runtime = installed(stages[0]), installed(stages[1])
+def owner(path):
+    # /lib is a link to /usr/lib (usrmerge); dpkg knows the /usr path.
+    path = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    out = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+    assert out.returncode == 0, "dpkg -S %s: %s" % (path, out.stderr)
+    return out.stdout.split(":")[0]
+problems = []
+arg = re.search(r"(?m)^ARG DEBIAN_IMAGE=(\S+)", text)
+if not arg or not re.fullmatch(r"debian:bookworm-\d{8}-slim(@sha256:[0-9a-f]{64})?", arg.group(1)):
+    problems.append("base image not pinned to a dated bookworm tag: %s" % (arg and arg.group(1)))
+if not all(st.startswith("${DEBIAN_IMAGE}") for st in stages):
+    problems.append("a stage does not use the pinned ${DEBIAN_IMAGE}")
+# Direct libraries of the binary -> their packages must be in the runtime stage.
+if binary:
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]",
+                        subprocess.run(["readelf", "-d", binary], capture_output=True,
+                                       text=True).stdout)
+    paths = dict(re.findall(r"^\s*(\S+) => (\S+)", subprocess.run(
+        ["ldd", binary], capture_output=True, text=True).stdout, re.M))
+    for lib in needed:
+        if lib.startswith(("libc.so", "libm.so", "libasan", "libubsan", "ld-linux")):
+            continue  # in the base image / sanitizer builds only
+        pkg = owner(paths[lib])
+        if pkg not in runtime:
+            problems.append("runtime stage lacks %s (provides %s)" % (pkg, lib))
+else:
+    problems.append("no tollgate binary to read the linked libraries from ($TOLLGATE)")
+# pkg-config modules of CMakeLists.txt -> their -dev packages in the build stage.
+cmake = open(src + "/CMakeLists.txt").read()
+for mod in re.findall(r"pkg_check_modules\(\w+ REQUIRED IMPORTED_TARGET (\S+)\)", cmake):
+    pcdir = subprocess.run(["pkg-config", "--variable=pcfiledir", mod],
+                           capture_output=True, text=True).stdout.strip()
+    pkg = owner("%s/%s.pc" % (pcdir, mod))
+    if pkg not in build:
+        problems.append("build stage lacks %s (pkg-config %s)" % (pkg, mod))
+values = yaml.safe_load(open(src + "/charts/tollgate/values.yaml"))
+user = re.search(r"(?m)^USER (\d+):(\d+)$", stages[1])
+if not user or int(user.group(1)) == 0:
+    problems.append("runtime USER is not a numeric non-root uid:gid")
+elif int(user.group(1)) != values["securityContext"]["runAsUser"]:
+    problems.append("USER %s differs from the chart's runAsUser" % user.group(1))
+hc = re.search(r"HEALTHCHECK .*CMD .*http://127\.0\.0\.1:(\d+)/healthz", stages[1])
+if not hc or int(hc.group(1)) != values["server"]["metricsPort"]:
+    problems.append("HEALTHCHECK does not probe /healthz on the chart's metrics port")
+if "org.opencontainers.image.source" not in stages[1]:
+    problems.append("no OCI labels")
+ignore = [l.strip() for l in open(src + "/.dockerignore")
+          if l.strip() and not l.startswith("#")]
+if ignore[:1] != ["*"] or any(x.startswith("!certs") for x in ignore):
+    problems.append(".dockerignore must start by excluding everything and never let certs/ in")
+if problems:
+    sys.exit("\n".join(problems))
+PYEOF
+); then
+    ok "Dockerfile: runtime and build packages cover the binary, pinned base, USER and HEALTHCHECK match the chart"
+else
+    not_ok "Dockerfile: runtime and build packages cover the binary, pinned base, USER and HEALTHCHECK match the chart"
+    printf '%s\n' "$out" | sed 's/^/#   /'
 fi
 
 echo "1..$n"
