@@ -7,6 +7,9 @@
  * with restartPolicy: Always, which run for the pod's life).  Plain init
  * containers run to completion and ephemeral containers are debugging
  * shells: the API server rejects probes on both, so they are exempt.
+ * Batch pods (restartPolicy OnFailure or Never: Jobs, CronJobs and the
+ * pods they create) run to completion and serve no traffic, so their app
+ * containers are exempt too; a native sidecar in them is still judged.
  * Fix (mutate, addDefaultTcp): a tcpSocket probe on the container's only
  * TCP port, with the policy's timings.  With no port or several, there is
  * no safe guess: the finding stays.
@@ -78,11 +81,19 @@ static enum tg_rc missing_probe(const struct rule_ctx *ctx, const struct contain
     return finding_add_fix(out, fnd, ptr, tcp_probe(&cfg->defaults, port));
 }
 
+static bool is_batch_pod(const struct podspec *pod)
+{
+    const char *policy = json_string_value(json_object_get(pod->spec, "restartPolicy"));
+    return policy && strcmp(policy, "Always") != 0;
+}
+
 enum tg_rc rule_probes_eval(const struct rule_ctx *ctx, const struct container *c,
                             struct findings *out)
 {
     if (c->kind == CONTAINER_EPHEMERAL || (c->kind == CONTAINER_INIT && !c->is_sidecar))
         return TG_OK; /* the API server rejects probes on these */
+    if (c->kind == CONTAINER_APP && is_batch_pod(ctx->pod))
+        return TG_OK;
     for (size_t i = 0; i < ARRAY_LEN(probe_fields); i++) {
         if (!(ctx->policy->probes.required & probe_fields[i].kind))
             continue;

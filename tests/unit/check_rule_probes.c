@@ -36,6 +36,13 @@ static const struct {
      PROBE_LIVENESS | PROBE_READINESS, 0, NULL},
     {"'containers':[{'name':'a','livenessProbe':null," READY "}]",
      PROBE_LIVENESS | PROBE_READINESS, 1, "/spec/containers/0/livenessProbe"},
+    /* batch pods run to completion: no probes, except on a native sidecar */
+    {"'restartPolicy':'OnFailure','containers':[{'name':'a'}]", PROBE_LIVENESS, 0, NULL},
+    {"'restartPolicy':'Never','containers':[{'name':'a'}],'initContainers':[{'name':'s',"
+     "'restartPolicy':'Always'}]",
+     PROBE_LIVENESS, 1, "/spec/initContainers/0/livenessProbe"},
+    {"'restartPolicy':'Always','containers':[{'name':'a'}]", PROBE_LIVENESS, 1,
+     "/spec/containers/0/livenessProbe"},
 };
 
 START_TEST(judges_probes)
