@@ -194,6 +194,8 @@ def check_deployment(objs, by):
     assert vols["policy"]["configMap"]["name"] == one(by, "ConfigMap")["metadata"]["name"]
     assert pod["serviceAccountName"] == one(by, "ServiceAccount")["metadata"]["name"]
     assert "checksum/policy" in spec["template"]["metadata"]["annotations"]
+    assert c["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "5"], c.get("lifecycle")
+    assert pod["terminationGracePeriodSeconds"] == 30
     pdb = one(by, "PodDisruptionBudget")
     assert pdb["spec"]["minAvailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"]
@@ -367,6 +369,7 @@ def check_options(objs, by):
     assert pod["affinity"]["podAntiAffinity"][
         "requiredDuringSchedulingIgnoredDuringExecution"], pod["affinity"]
     assert "priorityClassName" not in pod
+    assert "lifecycle" not in pod["containers"][0], "preStopSleepSeconds=0 keeps a preStop hook"
     c = pod["containers"][0]
     assert c["image"] == "reg.example/tg:1.2.3@sha256:" + "a" * 64, c["image"]
     assert "--log-level=debug" in c["args"] and "--on-internal-error=deny" in c["args"]
@@ -442,7 +445,7 @@ render policy-cm --set policy.existingConfigMap=my-policy &&
 # The other switches.
 render options --set podDisruptionBudget.enabled=false \
     --set metrics.serviceMonitor.enabled=true --set podAntiAffinity=hard \
-    --set priorityClassName= --set image.repository=reg.example/tg --set image.tag=1.2.3 \
+    --set priorityClassName= --set preStopSleepSeconds=0 --set image.repository=reg.example/tg --set image.tag=1.2.3 \
     --set image.digest="sha256:$(printf 'a%.0s' $(seq 64))" --set server.logLevel=debug \
     --set server.onInternalError=deny --set webhook.validating.enabled=false \
     --set 'webhook.namespaceSelectorExpressions[0].key=team' \
@@ -462,6 +465,8 @@ refuse bad-timeout "timeoutSeconds" --set webhook.timeoutSeconds=60
 refuse pdb-blocks-drain "minAvailable .* must be below replicaCount" --set replicaCount=1
 refuse deadline-after-timeout "requestDeadlineMs .* must be below webhook.timeoutSeconds" \
     --set webhook.timeoutSeconds=2 --set server.requestDeadlineMs=2000
+refuse grace-too-short "terminationGracePeriodSeconds .* must exceed preStopSleepSeconds" \
+    --set terminationGracePeriodSeconds=5
 refuse existing-no-name "certs.existingSecret.name is required" --set certs.mode=existingSecret \
     --set certs.caBundle="$given_ca"
 refuse existing-no-ca "certs.caBundle .* is required with certs.mode=existingSecret" \
