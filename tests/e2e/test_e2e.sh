@@ -294,6 +294,9 @@ wait_webhooks() { # $1 "deny" or "admit"
     die "webhook configuration not in effect after 30s (wanted $1): $out"
 }
 
+# A Pod that was admitted before tollgate was installed, as in any real cluster.
+kubectl apply -f - >/dev/null < <(pod_bad legacy e2e-app) || die "could not create the legacy Pod"
+
 apply_webhooks Fail || die "could not apply the chart's URL-mode webhook configurations"
 wait_webhooks deny
 
@@ -326,6 +329,21 @@ if [ "$pod_rnr" = true ] || [ "$ctr_rnr" = true ]; then
 else
     not_ok "stored Pod carries runAsNonRoot: true" \
         "$(kubectl -n e2e-app get pod fixed -o yaml 2>&1)"
+fi
+
+# --- UPDATEs that do not touch the pod spec ---------------------------------------------------
+# Labels, annotations, finalizers and owner references change on existing Pods
+# all the time (controllers adopt them, finalizers get removed for deletion).
+# The spec cannot change, so refusing or patching such an UPDATE only blocks.
+if out=$(kubectl -n e2e-app label pod fixed team=a 2>&1); then
+    ok "label on a compliant (mutated) Pod admitted"
+else
+    not_ok "label on a compliant (mutated) Pod admitted" "$out"
+fi
+if out=$(kubectl -n e2e-app label pod legacy team=a 2>&1); then
+    ok "label on a non-compliant Pod admitted before tollgate was installed is not refused"
+else
+    not_ok "label on a non-compliant Pod admitted before tollgate was installed is not refused" "$out"
 fi
 
 # --- Server-side dry run: the same verdicts, nothing stored ----------------------------------

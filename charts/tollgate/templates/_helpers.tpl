@@ -155,7 +155,7 @@ caBundle: {{ $ca }}
 {{- end }}
 {{- end }}
 
-{{/* Settings both webhooks share: what they match and how they fail. */}}
+{{/* Settings both webhooks share: which namespaces and objects, and how they fail. */}}
 {{- define "tollgate.webhookCommon" -}}
 admissionReviewVersions: ["v1", "v1beta1"]
 sideEffects: None
@@ -179,11 +179,33 @@ namespaceSelector:
 objectSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/*
+What the webhooks match; call with (dict "root" $ "mutating" true|false).
+A Pod's spec cannot change after creation (the image aside), so the API
+server refuses any patch to it on UPDATE: mutating a Pod UPDATE (a label,
+a finalizer, a controller adopting it) could only fail it. The mutating
+webhook therefore sees Pods on CREATE only, and not the
+pods/ephemeralcontainers subresource (UPDATE only) at all; the validating
+webhook sees both on CREATE and UPDATE.
+*/}}
+{{- define "tollgate.webhookRules" -}}
 rules:
   - apiGroups: [""]
     apiVersions: ["v1"]
+    {{- if .mutating }}
+    operations: ["CREATE"]
+    resources: ["pods"]
+    {{- else }}
     operations: ["CREATE", "UPDATE"]
-    resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers", "podtemplates"]
+    resources: ["pods", "pods/ephemeralcontainers"]
+    {{- end }}
+    scope: Namespaced
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    operations: ["CREATE", "UPDATE"]
+    resources: ["replicationcontrollers", "podtemplates"]
     scope: Namespaced
   - apiGroups: ["apps"]
     apiVersions: ["*"]
