@@ -170,13 +170,23 @@ ensure_apiserver() {
         build_apiserver "$dest"
     fi
     "$dest" --version >/dev/null 2>&1 || die "$dest does not run"
-    ln -sfn "$dest" "$CACHE/kube-apiserver"
+    [ "$(readlink "$CACHE/kube-apiserver" 2>/dev/null)" = "$dest" ] ||
+        ln -sfn "$dest" "$CACHE/kube-apiserver"
 }
 
-mkdir -p "$CACHE"
+if [ ! -d "$CACHE" ]; then
+    need_root "$CACHE"
+    mkdir -p "$CACHE"
+fi
 # One run at a time: the chart test and the e2e suite may both call this.
-exec 9>"$CACHE/.lock"
-flock 9
+# (A user who cannot write the cache only reads it: a shared lock will do.)
+if [ -w "$CACHE" ]; then
+    exec 9>>"$CACHE/.lock"
+    flock 9
+elif [ -r "$CACHE/.lock" ]; then
+    exec 9<"$CACHE/.lock"
+    flock -s 9
+fi
 
 ensure_helm
 # The chart test reads rendered manifests with /usr/bin/python3's yaml module.

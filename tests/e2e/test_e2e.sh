@@ -6,6 +6,7 @@
 # (helm template ... | kubectl apply). Then, through kubectl:
 #   compliant Pod and Deployment created; non-compliant Pod, Deployment and CronJob refused
 #   with tollgate's message; the mutating webhook's patch stored (runAsNonRoot: true);
+#   labelling existing Pods (even one admitted before tollgate) is not refused;
 #   audit mode admits with a kubectl "Warning:"; --dry-run=server gives the same verdicts
 #   and stores nothing; opted-out and excluded namespaces pass; the chart's own Deployment
 #   passes the chart's own policy; with tollgate stopped, failurePolicy Fail refuses with a
