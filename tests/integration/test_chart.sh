@@ -475,6 +475,10 @@ refuse bad-timeout "timeoutSeconds" --set webhook.timeoutSeconds=60
 refuse pdb-blocks-drain "minAvailable .* must be below replicaCount" --set replicaCount=1
 refuse deadline-after-timeout "requestDeadlineMs .* must be below webhook.timeoutSeconds" \
     --set webhook.timeoutSeconds=2 --set server.requestDeadlineMs=2000
+# Unquoted `off` is the YAML 1.1 boolean false to Helm: caught before tollgate sees it.
+printf 'policy:\n  spec:\n    rules:\n      imagePullPolicy:\n        action: off\n' \
+    >"$tmp/unquoted-off.yaml"
+refuse unquoted-off "imagePullPolicy/action.*got boolean, want string" -f "$tmp/unquoted-off.yaml"
 refuse grace-too-short "terminationGracePeriodSeconds .* must exceed preStopSleepSeconds" \
     --set terminationGracePeriodSeconds=5
 refuse existing-no-name "certs.existingSecret.name is required" --set certs.mode=existingSecret \
