@@ -155,7 +155,7 @@ START_TEST(good_values)
     struct tg_error err = {0};
     ck_assert_msg(parse(args, &c, &action, &err) == TG_OK, "row %d: %s: %s", _i,
                   err.source, err.text);
-    char got[128];
+    char got[SERVE_PATH_MAX + 80];
     describe(&c, good[_i].field, got, sizeof(got));
     ck_assert_str_eq(got, good[_i].want);
     clear_env();
