@@ -301,13 +301,17 @@ static void log_decision(const struct admission_result *res, const char *endpoin
     tlog_end(&l);
 }
 
-static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection *c,
-                                       struct req *req)
+/* The request duration metric counts from the complete body (its help
+ * text says so); upload time is in the log line instead. */
+static double seconds_since(uint64_t from_ns, uint64_t now_ns)
 {
-    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
-    if (req->body_rc == TG_ETOOBIG)
-        return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                      "request body larger than --max-body-bytes");
+    return now_ns > from_ns ? (double)(now_ns - from_ns) / 1e9 : 0.0;
+}
+
+/* The decision for a complete body, against the snapshot it pins. */
+static enum tg_rc decide_body(struct server *srv, struct req *req,
+                              struct admission_result *res, struct tg_error *err)
+{
     struct admission_options opt = {
         .endpoint = req->route == ROUTE_MUTATE ? ENDPOINT_MUTATE : ENDPOINT_VALIDATE,
         .gather = NULL, /* registry lookups are not wired into the server yet */
@@ -315,42 +319,62 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
         .arena_cap = 0,
         .deadline_ns = req->start_ns + (uint64_t)srv->cfg->request_deadline_ms * 1000000u,
     };
-    uint64_t body_done = req_now_ns();
+    if (req->body_rc != TG_OK)
+        return tg_error_setf(err, TG_ENOMEM, "out of memory");
+    if (!req_pin_policy(req))
+        return tg_error_setf(err, TG_ENOMEM, "no policy loaded");
+    return admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
+                            buf_len(&req->body), &opt, res, err);
+}
+
+/* An AdmissionReview answer: logged, counted, sent (the response moves). */
+static enum MHD_Result answer_decision(struct server *srv, struct MHD_Connection *c,
+                                       const struct req *req,
+                                       struct admission_result *res)
+{
+    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
+    uint64_t now = req_now_ns();
+    log_decision(res, endpoint, now - req->start_ns); /* incl. upload time */
+    metrics_request(endpoint, res->decision, res->kind, seconds_since(req->body_ns, now));
+    for (size_t i = 0; i < res->n_hits; i++)
+        for (unsigned k = 0; k < res->hits[i].count; k++)
+            metrics_violation(res->hits[i].rule, res->hits[i].action);
+    char *body = res->response;
+    res->response = NULL; /* respond() owns it now */
+    return respond(srv, c, MHD_HTTP_OK, "application/json", body, res->response_len);
+}
+
+/* No AdmissionReview could be built: 400 for a body that is not one, 500
+ * with a JSON error when tollgate failed before it knew the uid. */
+static enum MHD_Result answer_failure(struct server *srv, struct MHD_Connection *c,
+                                      const struct req *req, enum tg_rc rc,
+                                      struct tg_error *err)
+{
+    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
+    unsigned status =
+        rc == TG_EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    if (!err->text[0]) /* TG_ENOMEM comes without details */
+        tg_error_setf(err, rc, "%s", tg_rc_str(rc));
+    char text[sizeof(err->text) + sizeof(err->source) + 32];
+    tg_error_format(err, text, sizeof(text));
+    TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status, text);
+    metrics_request(endpoint, rc == TG_EINVAL ? "bad-request" : "error", "other",
+                    seconds_since(req->body_ns, req_now_ns()));
+    return respond_error(srv, c, status, NULL, text);
+}
+
+static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection *c,
+                                       struct req *req)
+{
+    if (req->body_rc == TG_ETOOBIG)
+        return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                      "request body larger than --max-body-bytes");
     struct admission_result res;
     memset(&res, 0, sizeof(res)); /* cleanup is safe even if handle never ran */
     struct tg_error err = {0};
-    enum tg_rc rc;
-    if (req->body_rc != TG_OK || !req_pin_policy(req))
-        rc = tg_error_setf(&err, TG_ENOMEM, "%s",
-                           req->body_rc != TG_OK ? "out of memory" : "no policy loaded");
-    else
-        rc = admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
-                              buf_len(&req->body), &opt, &res, &err);
-    uint64_t end = req_now_ns();
-    double seconds = (double)(end - body_done) / 1e9; /* the metric's definition */
-    enum MHD_Result ret;
-    if (rc == TG_OK) {
-        log_decision(&res, endpoint, end - req->start_ns); /* incl. upload time */
-        metrics_request(endpoint, res.decision, res.kind, seconds);
-        for (size_t i = 0; i < res.n_hits; i++)
-            for (unsigned k = 0; k < res.hits[i].count; k++)
-                metrics_violation(res.hits[i].rule, res.hits[i].action);
-        char *body = res.response;
-        res.response = NULL; /* respond() owns it now */
-        ret = respond(srv, c, MHD_HTTP_OK, "application/json", body, res.response_len);
-    } else {
-        unsigned status =
-            rc == TG_EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
-        if (!err.text[0]) /* TG_ENOMEM comes without details */
-            tg_error_setf(&err, rc, "%s", tg_rc_str(rc));
-        char text[sizeof(err.text) + sizeof(err.source) + 32];
-        tg_error_format(&err, text, sizeof(text));
-        TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status,
-             text);
-        metrics_request(endpoint, rc == TG_EINVAL ? "bad-request" : "error", "other",
-                        seconds);
-        ret = respond_error(srv, c, status, NULL, text);
-    }
+    enum tg_rc rc = decide_body(srv, req, &res, &err);
+    enum MHD_Result ret = rc == TG_OK ? answer_decision(srv, c, req, &res)
+                                      : answer_failure(srv, c, req, rc, &err);
     admission_result_cleanup(&res);
     return ret;
 }
@@ -392,6 +416,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     /* the body is complete: answer exactly once */
+    req->body_ns = req_now_ns();
     struct conn *cn = conn_of(c);
     if (cn)
         atomic_store(&cn->busy, true);
