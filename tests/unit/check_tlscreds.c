@@ -125,6 +125,24 @@ START_TEST(current_pair)
 }
 END_TEST
 
+START_TEST(read_pem_cap)
+{
+    struct buf b;
+    struct tg_error err = {0};
+    buf_init(&b, 64); /* a certificate is larger */
+    ck_assert_int_eq(tlscreds_read_pem(fixture_path("server/tls/ca.crt"), &b, &err),
+                     TG_EINVAL);
+    ck_assert_str_eq(err.source, fixture_path("server/tls/ca.crt"));
+    ck_assert_ptr_nonnull(strstr(err.text, "too large"));
+    buf_cleanup(&b);
+    buf_init(&b, 1 << 20);
+    ck_assert_int_eq(tlscreds_read_pem(fixture_path("server/tls/ca.crt"), &b, &err),
+                     TG_OK);
+    ck_assert_ptr_nonnull(strstr(buf_str(&b), "-----BEGIN CERTIFICATE-----"));
+    buf_cleanup(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("tlscreds");
@@ -133,6 +151,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, refuses, 0, (int)ARRAY_LEN(bad));
     tcase_add_test(tc, allocation_failures);
     tcase_add_test(tc, current_pair);
+    tcase_add_test(tc, read_pem_cap);
     suite_add_tcase(s, tc);
     return s;
 }
