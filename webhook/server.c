@@ -458,18 +458,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * trusted CA during the handshake.  MHD only asks (GNUTLS_CERT_REQUEST) and
  * leaves verification to the application, which would let a client without
  * a certificate through. */
-static void require_client_cert(struct MHD_Connection *c)
+static bool require_client_cert(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (!ci || !ci->tls_session)
-        return;
+        return false;
     gnutls_session_t session = ci->tls_session;
     /* A certificate made for serving is not one for calling us. */
     static gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
                                             (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
     gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
     gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
+    return true;
 }
 
 static void conn_started(struct listener *l, struct MHD_Connection *c, void **socket_ctx)
@@ -487,8 +488,11 @@ static void conn_started(struct listener *l, struct MHD_Connection *c, void **so
     atomic_init(&cn->busy, false);
     if (l->tls) {
         cn->creds = tlscreds_acquire();
-        if (srv->client_ca_pem)
-            require_client_cert(c);
+        if (srv->client_ca_pem && !require_client_cert(c)) {
+            /* fail closed: without credentials the handshake is refused */
+            tlscreds_release(cn->creds);
+            cn->creds = NULL;
+        }
     }
     pthread_mutex_lock(&srv->conns_lock);
     cn->next = srv->conns;
