@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_server.sh -- shared by tests/integration/test_server_*.sh (sourced).
 #
 # Each test starts its own `tollgate serve` on a free 127.0.0.1 port with
@@ -71,8 +72,26 @@ finish() {
     exit 0
 }
 
+# free_port: a port nothing listens on, below the kernel's ephemeral range,
+# so the outgoing connections of tests running in parallel (curl picks its
+# local ports there) cannot take it before the server binds it.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 - <<'PYEOF'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+low = low if low > 12000 else 32768
+for _ in range(200):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PYEOF
 }
 
 # make_certs DIR [tollgate-certs options...]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The HTTP contract of `tollgate serve`: decisions, status codes, headers.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs"

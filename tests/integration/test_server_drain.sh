@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGTERM: /readyz turns 503, no new connections, the request in flight
 # is answered, and the process exits 0 within --shutdown-timeout.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs"

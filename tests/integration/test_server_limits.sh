@@ -2,6 +2,7 @@
 # Limits that must not stop well-behaved clients: a slow client is cut
 # off while others are served; a request past its deadline still gets the
 # configured internal-error answer with its uid.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs"

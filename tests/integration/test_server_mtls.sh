@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --client-ca: a client certificate from that CA (with clientAuth) is
 # required; everything else fails the TLS handshake.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs" --client kube-apiserver

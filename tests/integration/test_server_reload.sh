@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Policy reload: on SIGHUP and on file change; a broken policy is counted
 # and the last good one keeps serving.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs"

@@ -2,6 +2,7 @@
 # Certificate rotation while requests run: a Secret-volume style ..data
 # swap is picked up with zero failed requests, a bad pair is refused and
 # counted, and the old pair keeps serving.
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 # One CA, three serving pairs: v1 (start), v2 (rotation), and a mismatched

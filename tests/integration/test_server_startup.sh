@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up of `tollgate serve`: flags, environment, and the checks that
 # refuse to serve (exit 2, naming the file and the problem).
+# shellcheck source=tests/integration/lib_server.sh
 source "$(dirname "$0")/lib_server.sh"
 
 make_certs "$TMP/certs"
