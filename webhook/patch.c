@@ -1,6 +1,7 @@
 /* patch.c -- the JSON Patch builder. */
 #include "patch.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,15 @@ static json_t *child(json_t *parent, const char *token)
         return json_object_get(parent, token);
     if (!json_is_array(parent))
         return NULL;
+    /* RFC 6901 indexes are "0" or digits without a leading zero; strtoul
+     * alone would also take "01", "+1" and " 1", which the API server's
+     * applier refuses. */
+    if (!isdigit((unsigned char)token[0]) || (token[0] == '0' && token[1]))
+        return NULL;
     char *end;
     errno = 0;
     unsigned long i = strtoul(token, &end, 10);
-    return (errno || *end || !token[0]) ? NULL : json_array_get(parent, i);
+    return (errno || *end) ? NULL : json_array_get(parent, i);
 }
 
 /* Set `value` (stolen) as member `token` of `parent` in the working copy. */
@@ -114,9 +120,11 @@ static enum tg_rc apply_fix(json_t *work, const struct fix *f, json_t *ops, bool
             break;
         parent = next;
     }
-    if (!json_is_object(parent) && !(json_is_array(parent) && depth + 1 == t.n))
-        return TG_OK;
     json_t *existing = depth + 1 == t.n ? child(parent, t.tok[depth]) : NULL;
+    /* In a list only an existing element can be replaced: a new member
+     * there would be a path the API server cannot apply. */
+    if (!json_is_object(parent) && !(json_is_array(parent) && existing))
+        return TG_OK;
     *ok = true;
     if (existing && json_equal(existing, f->value))
         return TG_OK; /* already right: applying twice changes nothing */

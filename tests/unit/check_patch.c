@@ -137,6 +137,34 @@ START_TEST(scalar_parent_is_skipped)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_patch.c: a fix into a list made an "add" with a
+ * path the API server refuses (a name or a leading-zero index where an
+ * index belongs), or failed the whole patch (an index past the end). */
+static const char *const list_pointers[] = {
+    "/spec/containers/securityContext",
+    "/spec/containers/1",
+    "/spec/containers/00/imagePullPolicy",
+    "/spec/containers/+0/imagePullPolicy",
+    "/spec/containers/-",
+};
+
+START_TEST(list_member_must_exist)
+{
+    json_t *doc = evalfix_json("{'spec':{'containers':[{'name':'a'}]}}");
+    struct fix f = {list_pointers[_i], json_true()};
+    const struct fix *p = &f;
+    bool applied = true;
+    struct patch_result r;
+    ck_assert_int_eq(patch_build(doc, &p, 1, &applied, &r), TG_OK);
+    ck_assert(!applied);
+    ck_assert_uint_eq(r.n_skipped, 1);
+    ck_assert_uint_eq(json_array_size(r.ops), 0);
+    ck_assert(json_equal(r.patched, doc));
+    patch_result_cleanup(&r);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(allocation_failures_are_clean)
 {
     json_t *doc = evalfix_json("{'spec':{'containers':[{'name':'a'}]}}");
@@ -164,6 +192,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, builds_applicable_idempotent_patches, 0, ARRAY_LEN(rows));
     tcase_add_test(tc, scalar_parent_is_skipped);
+    tcase_add_loop_test(tc, list_member_must_exist, 0, ARRAY_LEN(list_pointers));
     tcase_add_test(tc, allocation_failures_are_clean);
     suite_add_tcase(s, tc);
     return run_suite(s);
