@@ -7,6 +7,7 @@
  */
 #include "manifest.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -295,7 +296,10 @@ static enum tg_rc emit_one(json_t *obj, enum manifest_format format, size_t inde
                            struct buf *out, struct tg_error *err)
 {
     if (format == MANIFEST_YAML) {
-        enum tg_rc rc = index > 0 ? buf_appends(out, "---\n") : TG_OK;
+        /* An empty object is written "{}", which, first in the text, would
+         * read back as JSON (manifest_load goes by the first byte). */
+        bool marker = index > 0 || json_object_size(obj) == 0;
+        enum tg_rc rc = marker ? buf_appends(out, "---\n") : TG_OK;
         return rc != TG_OK ? rc : yaml_write_doc(obj, out, err);
     }
     struct dump_ctx ctx = {out, TG_OK};

@@ -733,6 +733,17 @@ START_TEST(writes_documents_and_json_streams)
 END_TEST
 
 /* Keys too long for a YAML simple key, and keys that need escapes. */
+/* Found by tests/fuzz/fuzz_manifest.c: an empty first object was written
+ * as "{}", which reads back as JSON and fails at the next "---". */
+START_TEST(empty_first_object_round_trips)
+{
+    json_t *docs = json_loads("[{}, {\"kind\": \"Pod\"}, {}]", 0, NULL);
+    assert_round_trip(docs, MANIFEST_YAML);
+    assert_round_trip(docs, MANIFEST_JSON);
+    json_decref(docs);
+}
+END_TEST
+
 START_TEST(odd_strings_round_trip)
 {
     char long_key[2000];
@@ -875,6 +886,7 @@ static Suite *manifest_suite(void)
     tc = tcase_create("write");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, fixtures_round_trip, 0, ARRAY_LEN(fixtures));
+    tcase_add_test(tc, empty_first_object_round_trips);
     tcase_add_loop_test(tc, tricky_values_round_trip, 0, ARRAY_LEN(tricky));
     tcase_add_loop_test(tc, writes_kubectl_shaped_yaml, 0, ARRAY_LEN(shapes));
     tcase_add_test(tc, writes_documents_and_json_streams);
