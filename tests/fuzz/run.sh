@@ -23,6 +23,7 @@ cc=${FUZZ_CC:-clang-14}
 command -v "$cc" >/dev/null || { echo "$cc is required (apt-get install clang-14 libclang-rt-14-dev)"; exit 2; }
 
 mkdir -p "$out/obj" "$out/crash" "$out/corpus"
+# shellcheck disable=SC2054 # the commas are inside -fsanitize=
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -DTOLLGATE_VERSION='"fuzz"'
     -Iwebhook -Itests/support -Itests/fuzz -Wall -Wextra -Werror -Wno-unused-command-line-argument)
