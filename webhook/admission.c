@@ -98,6 +98,23 @@ static enum tg_rc answer(const struct review *rv, const struct verdict *v, int c
                           &out->response_len);
 }
 
+/* The object needs more findings, pointers and messages than a request's
+ * arena holds (thousands of containers, each breaking rules).  The object
+ * caused it, so it is refused like an unreadable one: answering with the
+ * internal-error decision would let anyone who can pad a pod spec turn
+ * "allow on internal error" into a way around every rule. */
+static enum tg_rc too_big(const struct review *rv, const struct arena *a,
+                          struct admission_result *out)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "tollgate cannot judge the object: its findings need more than the %zu "
+             "KiB a request may use; fix the violations or split the workload",
+             a->cap / 1024);
+    struct verdict v = {.allowed = false, .decision = "deny", .message = msg};
+    return answer(rv, &v, 400, out);
+}
+
 /* Has opt->deadline_ns passed?  Checked where the answer could still be
  * given in time: before evaluation and after the registry lookups. */
 static bool past_deadline(const struct admission_options *opt)
@@ -220,6 +237,11 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
         rc = answer(rv, &v, 200, out);
     } else {
         rc = judge(policy, rv, opt, &a, out);
+    }
+    if (rc == TG_ENOMEM && a.capped) {
+        tg_free(out->response);
+        out->response = NULL;
+        rc = too_big(rv, &a, out);
     }
     if (rc == TG_ENOMEM || rc == TG_ETIMEDOUT) {
         tg_free(out->response);

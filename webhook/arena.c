@@ -23,6 +23,7 @@ void arena_init(struct arena *a, size_t cap)
     a->head = NULL;
     a->used = 0;
     a->cap = cap;
+    a->capped = false;
 }
 
 void arena_cleanup(struct arena *a)
@@ -37,6 +38,7 @@ void arena_cleanup(struct arena *a)
     }
     a->head = NULL;
     a->used = 0;
+    a->capped = false;
 }
 
 void arena_reset(struct arena *a)
@@ -59,6 +61,7 @@ void arena_reset(struct arena *a)
     }
     a->head = keep;
     a->used = 0;
+    a->capped = false;
 }
 
 static size_t align_up(size_t n)
@@ -89,8 +92,10 @@ void *arena_alloc(struct arena *a, size_t n)
     if (n > SIZE_MAX / 2)
         return NULL;
     size_t need = align_up(n ? n : 1);
-    if (a->cap && (need > a->cap || a->used > a->cap - need))
+    if (a->cap && (need > a->cap || a->used > a->cap - need)) {
+        a->capped = true;
         return NULL;
+    }
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < need) {
         b = new_block(a, need);

@@ -11,6 +11,7 @@
 #ifndef TOLLGATE_ARENA_H
 #define TOLLGATE_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -21,6 +22,11 @@ struct arena {
     struct arena_block *head; /* newest block first */
     size_t used;              /* bytes handed out, for the cap */
     size_t cap;               /* 0 = no cap */
+    /* An allocation was refused because of the cap (not because malloc
+     * failed): the input asked for too much, which callers may answer
+     * differently from running out of memory.  Cleared by init, reset and
+     * cleanup. */
+    bool capped;
 };
 
 /* Caller-owned storage; no memory is taken until the first allocation. */

@@ -466,6 +466,49 @@ END_TEST
 
 /* Every allocation failure ends in a clean answer or TG_ENOMEM, never a
  * crash or a leak; past the decode, the answer is the internal-error one. */
+/* Found by tests/integration/test_faults.sh: 10,000 containers that each
+ * break a rule filled the request's arena, and the TG_ENOMEM became the
+ * internal-error answer -- "allow" by default -- so padding a pod spec got
+ * it past every rule.  Now such an object is refused on both endpoints,
+ * whatever --on-internal-error says. */
+START_TEST(too_many_findings_are_refused_not_waved_through)
+{
+    struct policy *p = policy_new_default();
+    json_t *rv = load_review("server/deny_v1.json");
+    json_t *list = json_object_get(
+        json_object_get(json_object_get(json_object_get(rv, "request"), "object"),
+                        "spec"),
+        "containers");
+    json_t *first = json_deep_copy(json_array_get(list, 0));
+    json_array_clear(list);
+    for (int i = 0; i < 10000; i++) {
+        json_t *c = json_deep_copy(first);
+        json_object_set_new(c, "name", json_sprintf("c%d", i));
+        json_array_append_new(list, c);
+    }
+    char *body = json_dumps(rv, JSON_COMPACT);
+    struct admission_options opt = {.endpoint = _i ? ENDPOINT_MUTATE : ENDPOINT_VALIDATE,
+                                    .internal_error_allows = true};
+    struct admission_result res;
+    struct tg_error err;
+    ck_assert_int_eq(admission_handle(p, body, strlen(body), &opt, &res, &err), TG_OK);
+    json_t *out = json_loads(res.response, 0, NULL);
+    ck_assert(json_is_false(json_object_get(response_of(out), "allowed")));
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(response_of(out), "status"), "code")),
+                     400);
+    ck_assert_msg(strstr(status_message(out), "cannot judge the object"), "%s",
+                  status_message(out));
+    ck_assert_str_eq(res.decision, "deny");
+    admission_result_cleanup(&res);
+    json_decref(out);
+    free(body);
+    json_decref(first);
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
 START_TEST(allocation_failures_answer_cleanly)
 {
     struct policy *p = policy_new_default();
@@ -517,6 +560,7 @@ int main(void)
     tcase_add_test(tc, ephemeral_containers_subresource_is_judged);
     tcase_add_test(tc, warnings_respect_api_server_limits);
     tcase_add_test(tc, allocation_failures_answer_cleanly);
+    tcase_add_loop_test(tc, too_many_findings_are_refused_not_waved_through, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
