@@ -509,6 +509,41 @@ START_TEST(too_many_findings_are_refused_not_waved_through)
 }
 END_TEST
 
+/* Found by tests/integration/test_evasion.sh: a note with no violation
+ * beside it ("app:latest@sha256:...", pinned but with a misleading tag)
+ * made the audit annotations NULL, read as out of memory: the answer was
+ * the internal-error one (a refusal under --on-internal-error deny) instead
+ * of "allowed, with a warning". */
+START_TEST(note_alone_is_a_warning_not_an_error)
+{
+    struct policy *p = policy_new_default();
+    json_t *rv = load_review("server/allow_v1.json");
+    json_t *c = json_array_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(rv, "request"), "object"),
+                            "spec"),
+            "containers"),
+        0);
+    json_object_set_new(c, "image",
+                        json_string("registry.k8s.io/pause:latest@sha256:"
+                                    "0123456789abcdef0123456789abcdef"
+                                    "0123456789abcdef0123456789abcdef"));
+    struct admission_result res;
+    json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res); /* internal errors deny */
+    ck_assert_str_eq(res.decision, "allow");
+    ck_assert(json_is_true(json_object_get(response_of(out), "allowed")));
+    const json_t *warnings = json_object_get(response_of(out), "warnings");
+    ck_assert_uint_eq(json_array_size(warnings), 1);
+    const char *w = json_string_value(json_array_get(warnings, 0));
+    ck_assert_msg(strstr(w, "the tag \"latest\" is misleading"), "%s", w);
+    ck_assert_ptr_null(json_object_get(response_of(out), "auditAnnotations"));
+    admission_result_cleanup(&res);
+    json_decref(out);
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
 START_TEST(allocation_failures_answer_cleanly)
 {
     struct policy *p = policy_new_default();
@@ -560,6 +595,7 @@ int main(void)
     tcase_add_test(tc, ephemeral_containers_subresource_is_judged);
     tcase_add_test(tc, warnings_respect_api_server_limits);
     tcase_add_test(tc, allocation_failures_answer_cleanly);
+    tcase_add_test(tc, note_alone_is_a_warning_not_an_error);
     tcase_add_loop_test(tc, too_many_findings_are_refused_not_waved_through, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
