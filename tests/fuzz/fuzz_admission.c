@@ -3,7 +3,8 @@
  * Every input goes through three policies (enforce, mutate, audit) on both
  * endpoints.  Properties: the call answers TG_OK or TG_EINVAL with a
  * message; an answer is an AdmissionReview with the request's uid, a
- * boolean `allowed`, and a status message when it denies; a patch is base64
+ * boolean `allowed`, and a status message when it denies, and never the
+ * internal-error fallback (nothing here fails to allocate); a patch is base64
  * of a JSON array that the independent applier (tests/support/
  * jsonpatch_ref.c) applies to request.object; and the patched object, sent
  * again, needs no further patch (the fixes are complete and idempotent).
@@ -123,8 +124,14 @@ static json_t *answer(const struct policy *p, enum admission_endpoint ep,
         FUZZ_CHECK(
             json_is_string(json_object_get(json_object_get(resp, "status"), "message")),
             "a denial without a message");
-    if (ep == ENDPOINT_MUTATE && strcmp(res.decision, "error") != 0)
-        FUZZ_CHECK(json_is_true(json_object_get(resp, "allowed")), "mutate denied");
+    /* Without allocation failures, nothing an input does is an internal
+     * error: a fuzzed body must get a real verdict, not the fallback. */
+    FUZZ_CHECK(strcmp(res.decision, "error") != 0, "internal-error answer: %s",
+               json_string_value(json_array_get(json_object_get(resp, "warnings"), 0)));
+    if (ep == ENDPOINT_MUTATE && !json_is_true(json_object_get(resp, "allowed")))
+        FUZZ_CHECK(json_integer_value(
+                       json_object_get(json_object_get(resp, "status"), "code")) == 400,
+                   "mutate denied an object it could read");
 out:
     admission_result_cleanup(&res);
     return root;
