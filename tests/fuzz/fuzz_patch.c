@@ -45,8 +45,11 @@ static size_t read_fixes(const json_t *list, struct fix *fixes)
         const json_t *f = json_array_get(list, i);
         const char *ptr = json_string_value(json_array_get(f, 0));
         json_t *value = json_array_get(f, 1);
-        if (!ptr || !value || strlen(ptr) != json_string_length(json_array_get(f, 0)))
-            continue; /* pointers are C strings: no NUL inside */
+        /* Pointers are C strings (no NUL inside), and the reference
+         * applier reads tokens of up to 1023 bytes: keep below that. */
+        if (!ptr || !value || strlen(ptr) != json_string_length(json_array_get(f, 0)) ||
+            strlen(ptr) > 1000)
+            continue;
         fixes[n].pointer = ptr;
         fixes[n].value = value; /* borrowed from the input document */
         n++;
