@@ -98,7 +98,7 @@ check "fresh connections: none failed (of $total)" 0 "$failed"
 
 policy_ok() {
     scrape
-    [ "$(metric 'tollgate_policy_reloads_total{result="ok"}')" -ge 30 ]
+    [ "$(metric 'tollgate_policy_reloads_total{result="ok"}')" -ge 20 ]
 }
 wait_for 5 policy_ok && pass "policy reloads counted: $(metric 'tollgate_policy_reloads_total{result="ok"}')" ||
     fail "policy reloads: $(metric 'tollgate_policy_reloads_total{result="ok"}')"
