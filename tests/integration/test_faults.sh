@@ -13,7 +13,8 @@ make_certs "$TMP/certs"
 cp "$DATA/policy_enforce.yaml" "$TMP/policy.yaml"
 mkdir -p "$TMP/gen"
 python3 "$SRC/tests/data/faults/generate.py" "$DATA" "$TMP/gen" || exit 1
-start_server --read-timeout 10
+# a generous deadline: the 10,000-container cases must not depend on build speed
+start_server --read-timeout 10 --request-deadline 30000
 pid=$SERVER_PID
 
 healthy() { # LABEL
