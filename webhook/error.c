@@ -43,7 +43,10 @@ void tg_error_prefix(struct tg_error *err, const char *prefix)
         return;
     char old[sizeof(err->text)];
     memcpy(old, err->text, sizeof(old));
-    snprintf(err->text, sizeof(err->text), "%s: %s", prefix, old);
+    /* Truncation is the documented behaviour; using the result tells GCC so
+     * (-Wformat-truncation fails the build otherwise). */
+    if (snprintf(err->text, sizeof(err->text), "%s: %s", prefix, old) < 0)
+        err->text[0] = '\0';
 }
 
 void tg_error_format(const struct tg_error *err, char *out, size_t out_len)
