@@ -12,22 +12,38 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "policy.h"
 
-struct facts; /* facts.h: registry lookups gathered before evaluation; may be NULL */
+#include "arena.h"
+#include "facts.h"
 
 enum admission_endpoint {
-    ENDPOINT_VALIDATE, /* never patches; mutate-action fixes are ignored there */
-    ENDPOINT_MUTATE,   /* patches what it can fix; judges nothing else */
+    ENDPOINT_VALIDATE, /* judges: denies violations, warns audit findings */
+    ENDPOINT_MUTATE,   /* patches what mutate rules can fix; denies nothing */
 };
 
+/* gather: gather registry facts for `images` (as written in the pod spec, no
+ * duplicates) into `out`, allocating from `a`; called before evaluation
+ * when the policy needs lookups.  The gatherer does the I/O and keeps to
+ * its own deadline; failures become FACT_UNAVAILABLE entries, so it only
+ * fails itself on TG_ENOMEM. */
 struct admission_options {
     enum admission_endpoint endpoint;
-    const struct facts *facts;
+    /* NULL: no lookups (offline) */
+    enum tg_rc (*gather)(void *ctx, const char *const *images, size_t n, struct arena *a,
+                         struct facts *out);
+    void *gather_ctx;
     bool internal_error_allows; /* the answer when tollgate itself fails */
     size_t arena_cap;           /* bytes of findings/messages per request; 0 = 4 MiB */
+    /* CLOCK_MONOTONIC time (ns) by which the answer must be ready; 0 = none.
+     * Once it has passed (checked after decoding, so the uid is known, and
+     * before any slow step), the answer is the internal-error decision with
+     * the message "tollgate: request deadline exceeded".  The server sets it
+     * to the request's arrival + --request-deadline. */
+    uint64_t deadline_ns;
 };
 
 #define ADMISSION_MAX_HITS 16
@@ -35,7 +51,7 @@ struct admission_options {
 /* What happened, for the decision log line and the metrics.  The strings
  * are copies (bounded, truncated if longer). */
 struct admission_result {
-    char *response;      /* owned, tg_free(): the AdmissionReview JSON */
+    char *response; /* owned, tg_free(): the AdmissionReview JSON */
     size_t response_len;
     const char *decision; /* static: "allow" "deny" "patch" "would-deny" "error" */
     char api_version[40];

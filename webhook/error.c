@@ -41,12 +41,17 @@ void tg_error_prefix(struct tg_error *err, const char *prefix)
 {
     if (!err || !prefix)
         return;
-    char old[sizeof(err->text)];
-    memcpy(old, err->text, sizeof(old));
-    /* Truncation is the documented behaviour; using the result tells GCC so
-     * (-Wformat-truncation fails the build otherwise). */
-    if (snprintf(err->text, sizeof(err->text), "%s: %s", prefix, old) < 0)
-        err->text[0] = '\0';
+    size_t cap = sizeof(err->text) - 1;
+    size_t plen = strlen(prefix);
+    if (plen + 2 > cap)
+        plen = cap - 2;
+    size_t tlen = strlen(err->text);
+    if (plen + 2 + tlen > cap)
+        tlen = cap - plen - 2; /* keep the prefix, cut the end of the old text */
+    memmove(err->text + plen + 2, err->text, tlen);
+    memcpy(err->text, prefix, plen);
+    memcpy(err->text + plen, ": ", 2);
+    err->text[plen + 2 + tlen] = '\0';
 }
 
 void tg_error_format(const struct tg_error *err, char *out, size_t out_len)

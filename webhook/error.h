@@ -18,12 +18,12 @@
 
 enum tg_rc {
     TG_OK = 0,
-    TG_ENOMEM,     /* an allocation failed, or an arena/buffer cap was reached */
-    TG_EINVAL,     /* the input is malformed or breaks a rule of its format */
-    TG_ETOOBIG,    /* the input is larger than a configured cap */
-    TG_EIO,        /* a file, socket or library call failed */
-    TG_ETIMEDOUT,  /* a deadline passed */
-    TG_ENOTFOUND,  /* a looked-up thing does not exist */
+    TG_ENOMEM,    /* an allocation failed, or an arena/buffer cap was reached */
+    TG_EINVAL,    /* the input is malformed or breaks a rule of its format */
+    TG_ETOOBIG,   /* the input is larger than a configured cap */
+    TG_EIO,       /* a file, socket or library call failed */
+    TG_ETIMEDOUT, /* a deadline passed */
+    TG_ENOTFOUND, /* a looked-up thing does not exist */
 };
 
 struct tg_error {

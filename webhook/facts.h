@@ -21,9 +21,9 @@ enum fact_status {
 struct image_fact {
     const char *image; /* the reference exactly as written in the pod spec */
     enum fact_status status;
-    const char *error;  /* FACT_UNAVAILABLE: short reason for messages */
-    const char *digest; /* "sha256:<hex>" the tag names (the index digest for a
-                           multi-platform image), or NULL */
+    const char *error;       /* FACT_UNAVAILABLE: short reason for messages */
+    const char *digest;      /* "sha256:<hex>" the tag names (the index digest for a
+                                multi-platform image), or NULL */
     bool has_config_user;    /* the platform image's config was read */
     const char *config_user; /* its config.User, "" when unset */
 };

@@ -34,7 +34,8 @@ int main(int argc, char **argv)
         printf("tollgate %s\n", TOLLGATE_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;
     }

@@ -23,6 +23,11 @@
 
 #define MANIFEST_MAX_DEPTH 512
 
+/* Most values that YAML aliases may copy in one input: far above what
+ * anchors for shared env lists or resources need, far below what a
+ * "billion laughs" document would take. */
+#define MANIFEST_MAX_ALIAS_NODES 100000
+
 enum manifest_format { MANIFEST_YAML, MANIFEST_JSON };
 
 struct manifest_doc {

@@ -17,7 +17,10 @@
 #include "buf.h"
 #include "error.h"
 
-/* endpoint: "validate" | "mutate"; decision: "allow" | "deny" | "patch" |
+/* Count one answered request and its latency (`seconds`; negative or NaN
+ * count as 0) in the histogram tollgate_request_duration_seconds, buckets
+ * 0.0001 s .. 1 s.  NULL or unknown labels count as "other".
+ * endpoint: "validate" | "mutate"; decision: "allow" | "deny" | "patch" |
  * "would-deny" | "error" | "bad-request"; kind: the object kind ("Pod",
  * "Deployment", ... -- others count as "other"). */
 void metrics_request(const char *endpoint, const char *decision, const char *kind,
@@ -30,14 +33,20 @@ void metrics_violation(const char *rule, const char *action);
 /* A policy (re)load: ok or failed. */
 void metrics_policy_reload(bool ok);
 
-/* A certificate (re)load: ok or failed, and the serving cert's notAfter. */
+/* A certificate (re)load: ok or failed, and the serving cert's notAfter
+ * (the expiry gauge has no sample until it is set, so an alert on it cannot
+ * fire before a certificate is loaded). */
 void metrics_cert_reload(bool ok);
 void metrics_set_cert_expiry(time_t not_after);
 
-/* HTTP-level answers that never reached the engine (404, 405, 413, 415...). */
+/* HTTP-level answers that never reached the engine (404, 405, 413, 415...).
+ * Codes outside the fixed set (400 403 404 405 408 411 413 414 415 429 431
+ * 500 503) count as code="other". */
 void metrics_http_error(int status);
 
-/* Append the exposition text (format 0.0.4) to `out`. */
+/* Append the exposition text (format 0.0.4) to `out`.  About 24 kB; no
+ * allocation but the buffer's own growth.  TG_ENOMEM or TG_ETOOBIG (out's
+ * cap) leave a partial text in `out`: answer 500, do not serve it. */
 TG_MUST_CHECK enum tg_rc metrics_render(struct buf *out);
 
 /* Zero everything (tests). */

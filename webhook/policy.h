@@ -51,7 +51,8 @@ struct selector_expr {
 };
 
 /* A Kubernetes label selector (metav1.LabelSelector): all terms must hold.
- * An empty selector (no terms) is "absent" -- see the `present` flags. */
+ * A loaded selector always has at least one term; "no selector" is
+ * has_object_selector == false in the structs that hold one. */
 struct label_selector {
     const char **label_keys; /* matchLabels, as parallel arrays */
     const char **label_values;
@@ -67,7 +68,10 @@ struct exclusions {
     struct label_selector object_selector; /* on the object's own labels */
 };
 
-/* "enforce everywhere, but audit in legacy-* namespaces". */
+/* "enforce everywhere, but audit in legacy-* namespaces".  Overrides are
+ * kept in file order and the first one that matches an object decides its
+ * mode; one matches when its namespaces (if any) and its selector (if any)
+ * both match.  The loader guarantees at least one of the two is set. */
 struct mode_override {
     struct strlist namespaces; /* names or glob patterns; empty = any */
     bool has_object_selector;
@@ -146,25 +150,33 @@ struct policy {
     struct image_pull_policy_config image_pull_policy;
 };
 
-/* A policy with the built-in defaults (what an empty policy file means):
- * mode enforce; runAsNonRoot, pinnedTags and probes (liveness, readiness)
- * enforce; allowedRegistries off (no list); imagePullPolicy off; no
- * exclusions.  NULL on OOM.  Free with policy_free(). */
+/* A policy with the built-in defaults (what a policy file without `spec`
+ * means): mode enforce; runAsNonRoot, pinnedTags and probes (liveness,
+ * readiness; defaults 5/10/1/3) enforce; allowedRegistries enforce with no
+ * list, which is off; imagePullPolicy off; allow_on_lookup_failure true
+ * everywhere; no exclusions or overrides.  name is "default" and source
+ * "built-in defaults" (static strings).  NULL on OOM.  Free with
+ * policy_free(). */
 struct policy *policy_new_default(void);
 
 void policy_free(struct policy *p); /* NULL-safe */
 
 /* Names for messages, logs and metrics. */
-const char *policy_mode_name(enum policy_mode m);    /* "enforce", "audit" */
-const char *rule_action_name(enum rule_action a);    /* "off", "enforce", ... */
+const char *policy_mode_name(enum policy_mode m); /* "enforce", "audit" */
+const char *rule_action_name(enum rule_action a); /* "off", "enforce", ... */
 
 /* Does the selector match these labels?  `labels` is a JSON object of
- * string values (metadata.labels) or NULL for none. */
-
+ * string values (metadata.labels) or NULL for none.  Kubernetes semantics:
+ * every term must hold; NotIn and DoesNotExist match when the key is
+ * absent; a non-string label value counts as absent.  A selector with no
+ * terms matches everything (as in Kubernetes), which is why the loader
+ * rejects an empty objectSelector and callers test has_object_selector. */
 bool label_selector_matches(const struct label_selector *sel, const json_t *labels);
 
 /* Shell-style match of a namespace name against a pattern with '*'
- * (any run of characters) and '?' (one character). */
+ * (any run of characters, also none) and '?' (exactly one character); the
+ * whole name must match.  No escapes: namespace names cannot contain either
+ * character.  Linear time, no recursion. */
 bool name_pattern_matches(const char *pattern, const char *name);
 
 #endif

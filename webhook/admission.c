@@ -1,0 +1,205 @@
+/* admission.c -- decode, evaluate, decide, encode: one AdmissionReview. */
+#include "admission.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "decide.h"
+#include "engine.h"
+#include "respond.h"
+#include "review.h"
+
+#define DEFAULT_ARENA_CAP (4u << 20)
+
+static void copy_field(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void describe(struct admission_result *out, const struct review *rv)
+{
+    char gen[256];
+    copy_field(out->api_version, sizeof(out->api_version), rv->api_version);
+    copy_field(out->uid, sizeof(out->uid), rv->uid);
+    copy_field(out->kind, sizeof(out->kind), rv->kind);
+    copy_field(out->namespace_, sizeof(out->namespace_), rv->namespace_);
+    copy_field(out->name, sizeof(out->name), review_display_name(rv, gen, sizeof(gen)));
+    copy_field(out->operation, sizeof(out->operation), rv->operation);
+    copy_field(out->user, sizeof(out->user), rv->username);
+}
+
+/* Count findings per rule and action for the log line and the metrics. */
+static void record_hits(struct admission_result *out, const struct findings *f)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const struct finding *fnd = &f->items[i];
+        if (fnd->severity != FINDING_VIOLATION)
+            continue;
+        const char *action = rule_action_name(fnd->action);
+        size_t k = 0;
+        while (k < out->n_hits && (strcmp(out->hits[k].rule, fnd->rule) ||
+                                   strcmp(out->hits[k].action, action)))
+            k++;
+        if (k == out->n_hits) {
+            if (k == ADMISSION_MAX_HITS)
+                continue;
+            out->hits[k].rule = fnd->rule;
+            out->hits[k].action = action;
+            out->hits[k].count = 0;
+            out->n_hits++;
+            if (!strstr(out->rules, fnd->rule))
+                used += (size_t)snprintf(out->rules + used, sizeof(out->rules) - used,
+                                         "%s%s", used ? "," : "", fnd->rule);
+            if (used >= sizeof(out->rules))
+                used = sizeof(out->rules) - 1;
+        }
+        out->hits[k].count++;
+    }
+}
+
+/* The configured answer when tollgate itself fails: never a bare 500. */
+static enum tg_rc internal_error(const struct review *rv,
+                                 const struct admission_options *opt, const char *what,
+                                 struct admission_result *out)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), "tollgate could not evaluate the request (%s)", what);
+    const char *warning = msg;
+    struct verdict v = {.allowed = opt->internal_error_allows, .message = msg};
+    if (v.allowed) {
+        v.warnings = &warning;
+        v.n_warnings = 1;
+    }
+    out->decision = "error";
+    return respond_encode(rv->api_version, rv->uid, &v, 500, &out->response,
+                          &out->response_len);
+}
+
+static enum tg_rc answer(const struct review *rv, const struct verdict *v, int code,
+                         struct admission_result *out)
+{
+    out->decision = v->decision;
+    return respond_encode(rv->api_version, rv->uid, v, code, &out->response,
+                          &out->response_len);
+}
+
+/* Has opt->deadline_ns passed?  Checked where the answer could still be
+ * given in time: before evaluation and after the registry lookups. */
+static bool past_deadline(const struct admission_options *opt)
+{
+    if (!opt->deadline_ns)
+        return false;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return now >= opt->deadline_ns;
+}
+
+/* Registry facts first, so the engine itself stays free of I/O. */
+static enum tg_rc gather(const struct policy *policy, const json_t *object,
+                         const struct admission_options *opt, struct arena *a,
+                         struct facts *out)
+{
+    const char **images;
+    size_t n;
+    if (!opt->gather)
+        return TG_OK;
+    enum tg_rc rc = engine_images_to_lookup(policy, object, a, &images, &n, NULL);
+    if (rc == TG_EINVAL)
+        return TG_OK; /* the engine reports the malformed object itself */
+    if (rc != TG_OK || n == 0)
+        return rc;
+    return opt->gather(opt->gather_ctx, (const char *const *)images, n, a, out);
+}
+
+/* Evaluate the object for the endpoint's stage and encode the answer. */
+static enum tg_rc judge(const struct policy *policy, const struct review *rv,
+                        const struct admission_options *opt, struct arena *a,
+                        struct admission_result *out)
+{
+    const json_t *meta = json_object_get(rv->object, "metadata");
+    char gen[256];
+    struct decide_subject subject = {
+        .kind = rv->kind,
+        .namespace_ = rv->namespace_,
+        .name = review_display_name(rv, gen, sizeof(gen)),
+        .labels = json_object_get(meta, "labels"),
+    };
+    struct verdict v = {.allowed = true, .decision = "allow"};
+    if (decide_is_excluded(policy, &subject, NULL))
+        return answer(rv, &v, 200, out);
+    struct findings f;
+    struct tg_error err;
+    struct facts facts = {0};
+    enum tg_rc rc = gather(policy, rv->object, opt, a, &facts);
+    if (rc != TG_OK)
+        return rc;
+    if (past_deadline(opt))
+        return TG_ETIMEDOUT;
+    findings_init(&f, a);
+    rc = engine_eval(policy, rv->object, &facts, a, &f, NULL, &err);
+    if (rc == TG_EINVAL) {
+        /* The API server would not send such an object; a hand-made one
+         * gets a clear refusal rather than a guess. */
+        v.allowed = false;
+        v.decision = "deny";
+        v.message = arena_printf(a, "tollgate cannot read the object: %s", err.text);
+        findings_cleanup(&f);
+        return v.message ? answer(rv, &v, 400, out) : TG_ENOMEM;
+    }
+    enum decide_stage stage =
+        opt->endpoint == ENDPOINT_MUTATE ? STAGE_MUTATE : STAGE_VALIDATE;
+    if (rc == TG_OK)
+        rc = decide(policy, &subject, stage, rv->object, &f, a, &v);
+    if (rc == TG_OK) {
+        record_hits(out, &f);
+        rc = answer(rv, &v, 403, out);
+    }
+    verdict_cleanup(&v);
+    findings_cleanup(&f);
+    return rc;
+}
+
+enum tg_rc admission_handle(const struct policy *policy, const char *body, size_t len,
+                            const struct admission_options *opt,
+                            struct admission_result *out, struct tg_error *err)
+{
+    struct review *rv = NULL;
+    memset(out, 0, sizeof(*out));
+    out->decision = "error";
+    enum tg_rc rc = review_decode(body, len, &rv, err);
+    if (rc != TG_OK)
+        return rc;
+    describe(out, rv);
+    struct arena a;
+    arena_init(&a, opt->arena_cap ? opt->arena_cap : DEFAULT_ARENA_CAP);
+    if (past_deadline(opt)) { /* e.g. the body took too long to arrive */
+        rc = TG_ETIMEDOUT;
+    } else if (!rv->object) { /* DELETE, CONNECT: nothing of ours to judge */
+        struct verdict v = {.allowed = true, .decision = "allow"};
+        rc = answer(rv, &v, 200, out);
+    } else {
+        rc = judge(policy, rv, opt, &a, out);
+    }
+    if (rc == TG_ENOMEM || rc == TG_ETIMEDOUT) {
+        tg_free(out->response);
+        out->response = NULL;
+        rc = internal_error(
+            rv, opt, rc == TG_ETIMEDOUT ? "request deadline exceeded" : "out of memory",
+            out);
+    }
+    arena_cleanup(&a);
+    review_free(rv);
+    return rc;
+}
+
+void admission_result_cleanup(struct admission_result *r)
+{
+    if (!r)
+        return;
+    tg_free(r->response);
+    r->response = NULL;
+}

@@ -1,0 +1,122 @@
+/* check_eval.c -- mutate, then validate, one object as the cluster would. */
+#include "check_eval.h"
+
+#include <string.h>
+
+#include "decide.h"
+#include "engine.h"
+
+#define CHECK_ARENA_CAP (64u << 20)
+
+struct stage_out {
+    struct findings f;
+    struct verdict v;
+};
+
+static const char *meta_str(const json_t *object, const char *key)
+{
+    const json_t *meta = json_object_get(object, "metadata");
+    const char *s = json_string_value(json_object_get(meta, key));
+    return s ? s : "";
+}
+
+static enum tg_rc run_stage(const struct policy *p, const struct decide_subject *s,
+                            enum decide_stage stage, const json_t *object,
+                            const struct facts *facts, struct arena *a,
+                            struct stage_out *o, struct tg_error *err)
+{
+    findings_init(&o->f, a);
+    enum tg_rc rc = engine_eval(p, object, facts, a, &o->f, NULL, err);
+    if (rc == TG_OK)
+        rc = decide(p, s, stage, object, &o->f, a, &o->v);
+    return rc;
+}
+
+static const char *outcome_of(const struct finding *f, const struct verdict *v)
+{
+    if (f->severity == FINDING_NOTE || v->mode == POLICY_AUDIT ||
+        f->action == ACTION_AUDIT)
+        return "warn";
+    return "deny";
+}
+
+static int add_finding(json_t *list, const struct finding *f, const char *outcome)
+{
+    return json_array_append_new(
+        list,
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "rule", f->rule, "action",
+                  rule_action_name(f->action), "severity",
+                  f->severity == FINDING_NOTE ? "note" : "violation", "container",
+                  f->container, "containerType", container_kind_name(f->container_kind),
+                  "pointer", f->pointer, "message", f->message, "outcome", outcome));
+}
+
+static json_t *findings_json(const struct stage_out *mut, const struct stage_out *val)
+{
+    json_t *list = json_array();
+    int rc = list ? 0 : -1;
+    for (size_t i = 0; rc == 0 && mut && i < mut->f.n; i++) {
+        const struct finding *f = &mut->f.items[i];
+        if (mut->v.patch && f->action == ACTION_MUTATE && f->n_fixes &&
+            mut->v.mode == POLICY_ENFORCE && f->severity == FINDING_VIOLATION)
+            rc = add_finding(list, f, "fixed");
+    }
+    for (size_t i = 0; rc == 0 && i < val->f.n; i++)
+        rc = add_finding(list, &val->f.items[i], outcome_of(&val->f.items[i], &val->v));
+    if (rc != 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+static json_t *entry_new(const struct decide_subject *s, const char *decision)
+{
+    return json_pack("{s:s,s:s,s:s,s:s}", "kind", s->kind, "namespace", s->namespace_,
+                     "name", s->name, "decision", decision);
+}
+
+enum tg_rc check_eval_object(const struct policy *policy, const json_t *object,
+                             const struct facts *facts, bool keep_fixed, json_t **entry,
+                             struct tg_error *err)
+{
+    const char *kind = json_string_value(json_object_get(object, "kind"));
+    const char *ns = meta_str(object, "namespace");
+    const char *name = meta_str(object, "name");
+    struct decide_subject s = {
+        .kind = kind ? kind : "",
+        .namespace_ = ns[0] ? ns : "default", /* what kubectl would use */
+        .name = name[0] ? name : meta_str(object, "generateName"),
+        .labels = json_object_get(json_object_get(object, "metadata"), "labels"),
+    };
+    if (decide_is_excluded(policy, &s, NULL)) {
+        *entry = entry_new(&s, "excluded");
+        return *entry ? TG_OK : TG_ENOMEM;
+    }
+    struct arena a;
+    arena_init(&a, CHECK_ARENA_CAP);
+    struct stage_out mut = {0}, val = {0};
+    json_t *e = NULL;
+    enum tg_rc rc = run_stage(policy, &s, STAGE_MUTATE, object, facts, &a, &mut, err);
+    const json_t *judged = mut.v.patched ? mut.v.patched : object;
+    if (rc == TG_OK)
+        rc = run_stage(policy, &s, STAGE_VALIDATE, judged, facts, &a, &val, err);
+    if (rc != TG_OK)
+        goto out;
+    e = entry_new(&s, val.v.decision);
+    if (json_object_set_new(e, "findings", findings_json(&mut, &val)) != 0 ||
+        (keep_fixed && json_object_set_new(e, "fixed", json_deep_copy(judged)) != 0)) {
+        rc = TG_ENOMEM;
+        goto out;
+    }
+    *entry = e;
+    e = NULL;
+out:
+    json_decref(e);
+    verdict_cleanup(&mut.v);
+    verdict_cleanup(&val.v);
+    findings_cleanup(&mut.f);
+    findings_cleanup(&val.f);
+    arena_cleanup(&a);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* engine.h -- pure evaluation: (object, facts, policy) -> findings.
+ *
+ * The engine finds the object's pod spec (workload.h), parses each
+ * container's image once, and runs every rule that is not off on every
+ * container that the rule's exemptions do not cover.  It does not decide
+ * (decide.h does), does no I/O, keeps no globals and never logs, so the
+ * server and the CLI give the same verdict for the same object.
+ * Thread-safe: the policy and facts are read-only; the findings and arena
+ * belong to the caller.
+ */
+#ifndef TOLLGATE_ENGINE_H
+#define TOLLGATE_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "facts.h"
+#include "findings.h"
+#include "policy.h"
+#include "workload.h"
+
+struct engine_result {
+    bool has_podspec;   /* false: a kind without pod spec, nothing judged */
+    struct podspec pod; /* valid when has_podspec */
+};
+
+/* Evaluate `object` under `policy`, appending to `out` (initialised by the
+ * caller with the same arena `a`).  Each finding carries the rule's action
+ * from the policy.  Errors: TG_EINVAL when the object's structure is not
+ * what its kind requires (err names the JSON Pointer), TG_ENOMEM when the
+ * arena is full. */
+TG_MUST_CHECK enum tg_rc engine_eval(const struct policy *policy, const json_t *object,
+                                     const struct facts *facts, struct arena *a,
+                                     struct findings *out, struct engine_result *res,
+                                     struct tg_error *err);
+
+/* Images of the object's containers that the policy would look up in a
+ * registry (resolveDigest or checkImageUser on), for fact gathering: each
+ * an image string as written (borrowed from `object`), without duplicates.
+ * *n is set to the count; the array comes from `a`. */
+TG_MUST_CHECK enum tg_rc engine_images_to_lookup(const struct policy *policy,
+                                                 const json_t *object, struct arena *a,
+                                                 const char ***images, size_t *n,
+                                                 struct tg_error *err);
+
+#endif

@@ -1,0 +1,916 @@
+/* policy_schema.c -- the policy format as tables of keys, and the readers
+ * that turn YAML nodes into struct policy members.
+ *
+ * A reader gets the node of one key's value and the base address of the
+ * struct the key belongs to; it writes base + field->offset.  Readers never
+ * guess: a value of the wrong type or out of range is an error naming the
+ * key path and what was expected, so a typo cannot turn a rule off.
+ */
+#include "policy_schema.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_names.h"
+
+#define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
+
+struct walk {
+    struct policy *p;
+    struct policy_schema_state *st;
+    const char *source;
+    struct tg_error *err;
+    char path[256]; /* "spec.rules.probes.require[1]" of the node being read */
+    size_t path_len;
+};
+
+struct field {
+    const char *key;
+    enum tg_rc (*read)(struct walk *w, const struct field *f, const struct ynode *v,
+                       void *base);
+    size_t offset;                       /* of the member within base */
+    const struct field *sub;             /* nested mapping: its keys */
+    const char *(*check)(const char *s); /* strings and list items: policy_names.h */
+    long min, max;                       /* integers */
+    size_t flag; /* bool member set when the key is given; 0 = none (never first) */
+    bool required;
+};
+
+static enum tg_rc fail(struct walk *w, const struct ynode *at, const char *fmt, ...)
+    TG_PRINTF(3, 4);
+
+static enum tg_rc fail(struct walk *w, const struct ynode *at, const char *fmt, ...)
+{
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (w->path_len == 0)
+        return tg_error_set(w->err, TG_EINVAL, w->source, at->line, at->column, "%s",
+                            text);
+    return tg_error_set(w->err, TG_EINVAL, w->source, at->line, at->column, "%s: %s",
+                        w->path, text);
+}
+
+static enum tg_rc no_memory(struct walk *w)
+{
+    return tg_error_set(w->err, TG_ENOMEM, w->source, 0, 0,
+                        "out of memory while loading the policy");
+}
+
+static enum tg_rc expected(struct walk *w, const struct ynode *v, const char *what)
+{
+    char got[64];
+    policy_yaml_describe(v, got, sizeof(got));
+    return fail(w, v, "expected %s, got %s", what, got);
+}
+
+/* Append ".key" or "[i]" to the path; returns the length to restore. */
+static size_t path_push(struct walk *w, const char *key, long index)
+{
+    size_t old = w->path_len;
+    size_t room = sizeof(w->path) - old;
+    int n;
+    if (key)
+        n = snprintf(w->path + old, room, "%s%s", old ? "." : "", key);
+    else
+        n = snprintf(w->path + old, room, "[%ld]", index);
+    w->path_len = (n < 0 || (size_t)n >= room) ? sizeof(w->path) - 1 : old + (size_t)n;
+    return old;
+}
+
+static void path_pop(struct walk *w, size_t old)
+{
+    w->path_len = old;
+    w->path[old] = '\0';
+}
+
+static void *member(void *base, size_t offset)
+{
+    return (char *)base + offset;
+}
+
+/* A non-null scalar's text, or an "expected" error. */
+static enum tg_rc scalar(struct walk *w, const struct ynode *v, const char *what,
+                         const char **out)
+{
+    if (v->kind != YNODE_SCALAR || policy_yaml_is_null(v))
+        return expected(w, v, what);
+    *out = v->value;
+    return TG_OK;
+}
+
+static enum tg_rc checked_copy(struct walk *w, const struct field *f,
+                               const struct ynode *v, const char **out)
+{
+    const char *s = NULL;
+    enum tg_rc rc = scalar(w, v, "a string", &s);
+    if (rc != TG_OK)
+        return rc;
+    const char *why = f->check ? f->check(s) : NULL;
+    if (why)
+        return fail(w, v, "\"%s\" %s", s, why);
+    *out = arena_strdup(&w->p->arena, s);
+    return *out ? TG_OK : no_memory(w);
+}
+
+static enum tg_rc read_string(struct walk *w, const struct field *f,
+                              const struct ynode *v, void *base)
+{
+    return checked_copy(w, f, v, member(base, f->offset));
+}
+
+/* A key whose value is fixed (apiVersion, kind): checked, not stored. */
+static enum tg_rc read_const(struct walk *w, const struct field *f, const struct ynode *v,
+                             void *base)
+{
+    (void)base;
+    const char *s = NULL;
+    enum tg_rc rc = scalar(w, v, "a string", &s);
+    if (rc != TG_OK)
+        return rc;
+    const char *why = f->check(s);
+    return why ? fail(w, v, "\"%s\" %s", s, why) : TG_OK;
+}
+
+static const char *check_api_version(const char *s)
+{
+    return strcmp(s, "tollgate.dev/v1") == 0
+               ? NULL
+               : "is not supported (expected tollgate.dev/v1)";
+}
+
+static const char *check_kind(const char *s)
+{
+    return strcmp(s, "Policy") == 0 ? NULL : "is not supported (expected Policy)";
+}
+
+/* metadata.name: the first document names the merged policy. */
+static enum tg_rc read_name(struct walk *w, const struct field *f, const struct ynode *v,
+                            void *base)
+{
+    const char *name;
+    enum tg_rc rc = checked_copy(w, f, v, &name);
+    if (rc == TG_OK && w->st->n_documents == 0)
+        *(const char **)member(base, f->offset) = name;
+    return rc;
+}
+
+/* metadata.labels and .annotations are allowed for kubectl-minded users
+ * and ignored, but must still be mappings. */
+static enum tg_rc read_ignored_mapping(struct walk *w, const struct field *f,
+                                       const struct ynode *v, void *base)
+{
+    (void)f;
+    (void)base;
+    return v->kind == YNODE_MAPPING ? TG_OK : expected(w, v, "a mapping");
+}
+
+static enum tg_rc read_bool(struct walk *w, const struct field *f, const struct ynode *v,
+                            void *base)
+{
+    static const char *const yes[] = {"true", "True", "TRUE"};
+    static const char *const no[] = {"false", "False", "FALSE"};
+    bool *out = member(base, f->offset);
+    if (v->kind == YNODE_SCALAR && !v->quoted) {
+        for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+            if (strcmp(v->value, yes[i]) == 0 || strcmp(v->value, no[i]) == 0) {
+                *out = strcmp(v->value, yes[i]) == 0;
+                return TG_OK;
+            }
+        }
+    }
+    if (v->kind == YNODE_SCALAR && v->quoted)
+        return fail(w, v,
+                    "expected true or false, got the quoted string \"%s\" "
+                    "(remove the quotes)",
+                    v->value);
+    return expected(w, v, "true or false");
+}
+
+static enum tg_rc parse_integer(struct walk *w, const struct field *f,
+                                const struct ynode *v, long *out)
+{
+    char what[96];
+    snprintf(what, sizeof(what), "an integer from %ld to %ld", f->min, f->max);
+    if (v->kind == YNODE_SCALAR && v->quoted)
+        return fail(w, v, "expected %s, got the quoted string \"%s\" (remove the quotes)",
+                    what, v->value);
+    if (v->kind != YNODE_SCALAR || policy_yaml_is_null(v))
+        return expected(w, v, what);
+    const char *s = v->value;
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    /* strtol skips leading blanks; a number in a policy has none */
+    if (s[0] == ' ' || s[0] == '\t' || *end != '\0' || errno == ERANGE || n < f->min ||
+        n > f->max)
+        return expected(w, v, what);
+    *out = n;
+    return TG_OK;
+}
+
+static enum tg_rc read_long(struct walk *w, const struct field *f, const struct ynode *v,
+                            void *base)
+{
+    long n = 0;
+    enum tg_rc rc = parse_integer(w, f, v, &n);
+    if (rc != TG_OK)
+        return rc;
+    *(long *)member(base, f->offset) = n;
+    if (f->flag)
+        *(bool *)member(base, f->flag) = true;
+    return TG_OK;
+}
+
+static enum tg_rc read_int(struct walk *w, const struct field *f, const struct ynode *v,
+                           void *base)
+{
+    long n = 0;
+    enum tg_rc rc = parse_integer(w, f, v, &n); /* min and max fit an int */
+    if (rc == TG_OK)
+        *(int *)member(base, f->offset) = (int)n;
+    return rc;
+}
+
+/* One of `names` (n of them); *out is its index. */
+static enum tg_rc choose(struct walk *w, const struct ynode *v, const char *const *names,
+                         size_t n, const char *what, size_t *out)
+{
+    if (v->kind == YNODE_SCALAR) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(v->value, names[i]) == 0) {
+                *out = i;
+                return TG_OK;
+            }
+        }
+    }
+    return expected(w, v, what);
+}
+
+static enum tg_rc read_mode(struct walk *w, const struct field *f, const struct ynode *v,
+                            void *base)
+{
+    static const char *const names[] = {"enforce", "audit"};
+    static const enum policy_mode modes[] = {POLICY_ENFORCE, POLICY_AUDIT};
+    size_t i = 0;
+    enum tg_rc rc = choose(w, v, names, ARRAY_LEN(names), "enforce or audit", &i);
+    if (rc == TG_OK)
+        *(enum policy_mode *)member(base, f->offset) = modes[i];
+    return rc;
+}
+
+static enum tg_rc read_action(struct walk *w, const struct field *f,
+                              const struct ynode *v, void *base)
+{
+    static const char *const names[] = {"enforce", "audit", "mutate", "off"};
+    static const enum rule_action actions[] = {ACTION_ENFORCE, ACTION_AUDIT,
+                                               ACTION_MUTATE, ACTION_OFF};
+    size_t i = 0;
+    enum tg_rc rc =
+        choose(w, v, names, ARRAY_LEN(names), "one of enforce, audit, mutate, off", &i);
+    if (rc == TG_OK)
+        *(enum rule_action *)member(base, f->offset) = actions[i];
+    return rc;
+}
+
+static enum tg_rc read_lookup(struct walk *w, const struct field *f,
+                              const struct ynode *v, void *base)
+{
+    static const char *const names[] = {"allow", "deny"};
+    size_t i = 0;
+    enum tg_rc rc = choose(w, v, names, ARRAY_LEN(names), "allow or deny", &i);
+    if (rc == TG_OK)
+        *(bool *)member(base, f->offset) = i == 0;
+    return rc;
+}
+
+/* The items of a list of strings, each checked and copied; *items is NULL
+ * for an empty list. */
+static enum tg_rc read_items(struct walk *w, const struct field *f, const struct ynode *v,
+                             const char **items)
+{
+    size_t i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t old = path_push(w, NULL, (long)i);
+        enum tg_rc rc = checked_copy(w, f, it, &items[i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    return TG_OK;
+}
+
+/* A list of strings.  `keep` items of the current list stay in front (for
+ * the lists that later files append to). */
+static enum tg_rc strlist_read(struct walk *w, const struct field *f,
+                               const struct ynode *v, struct strlist *l, size_t keep)
+{
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list");
+    size_t n = keep + v->n_children;
+    const char **items = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*items));
+    if (!items)
+        return no_memory(w);
+    if (keep)
+        memcpy(items, l->items, keep * sizeof(*items));
+    enum tg_rc rc = read_items(w, f, v, items + keep);
+    if (rc != TG_OK)
+        return rc;
+    l->items = items;
+    l->n = n;
+    return TG_OK;
+}
+
+static enum tg_rc read_strlist(struct walk *w, const struct field *f,
+                               const struct ynode *v, void *base)
+{
+    return strlist_read(w, f, v, member(base, f->offset), 0);
+}
+
+static enum tg_rc read_strlist_append(struct walk *w, const struct field *f,
+                                      const struct ynode *v, void *base)
+{
+    struct strlist *l = member(base, f->offset);
+    return strlist_read(w, f, v, l, l->n);
+}
+
+static void mark_here(struct walk *w, const struct ynode *v, struct schema_mark *m)
+{
+    m->set = true;
+    snprintf(m->source, sizeof(m->source), "%s", w->source);
+    m->line = v->line;
+    m->column = v->column;
+}
+
+static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    static const char *const names[] = {"liveness", "readiness", "startup"};
+    static const unsigned bits[] = {PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP};
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list of probes (liveness, readiness, startup)");
+    unsigned set = 0;
+    long i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t k = 0, old = path_push(w, NULL, i);
+        enum tg_rc rc = TG_OK;
+        if (it->kind != YNODE_SCALAR || policy_yaml_is_null(it))
+            rc = expected(w, it, "liveness, readiness or startup");
+        else if (choose(w, it, names, ARRAY_LEN(names), "", &k) != TG_OK)
+            rc = fail(w, it,
+                      "unknown probe \"%s\" (expected liveness, readiness, startup)",
+                      it->value);
+        else if (set & bits[k])
+            rc = fail(w, it, "\"%s\" is listed twice", names[k]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+        set |= bits[k];
+    }
+    *(unsigned *)member(base, f->offset) = set;
+    mark_here(w, v, &w->st->probes_require);
+    return TG_OK;
+}
+
+/* ---- nested mappings ------------------------------------------------- */
+
+static enum tg_rc apply_fields(struct walk *w, const struct ynode *map,
+                               const struct field *fields, void *base);
+
+static enum tg_rc read_mapping(struct walk *w, const struct field *f,
+                               const struct ynode *v, void *base)
+{
+    return apply_fields(w, v, f->sub, member(base, f->offset));
+}
+
+/* allowedRegistries is remembered: naming the rule but no registry is a
+ * mistake that policy_schema_finish reports. */
+static enum tg_rc read_registries_rule(struct walk *w, const struct field *f,
+                                       const struct ynode *v, void *base)
+{
+    mark_here(w, v, &w->st->registries_rule);
+    return read_mapping(w, f, v, base);
+}
+
+static enum tg_rc read_match_labels(struct walk *w, const struct field *f,
+                                    const struct ynode *v, void *base)
+{
+    struct label_selector *sel = member(base, f->offset);
+    if (v->kind != YNODE_MAPPING)
+        return expected(w, v, "a mapping of label keys to values");
+    size_t n = v->n_children / 2;
+    if (n > MAX_SELECTOR_LABELS)
+        return fail(w, v, "more than %d labels", MAX_SELECTOR_LABELS);
+    const char **keys = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*keys));
+    const char **values = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*values));
+    if (!keys || !values)
+        return no_memory(w);
+    const struct field kf = {.check = policy_check_label_key};
+    const struct field vf = {.check = policy_check_label_value};
+    size_t i = 0;
+    for (const struct ynode *k = v->first; k; k = k->next->next, i++) {
+        enum tg_rc rc = checked_copy(w, &kf, k, &keys[i]);
+        for (size_t j = 0; rc == TG_OK && j < i; j++) {
+            if (strcmp(keys[j], keys[i]) == 0)
+                rc = fail(w, k, "duplicate label \"%s\"", keys[i]);
+        }
+        size_t old = path_push(w, k->value, 0);
+        if (rc == TG_OK)
+            rc = checked_copy(w, &vf, k->next, &values[i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    sel->label_keys = keys;
+    sel->label_values = values;
+    sel->n_labels = n;
+    return TG_OK;
+}
+
+static enum tg_rc read_selector_op(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    static const char *const names[] = {"In", "NotIn", "Exists", "DoesNotExist"};
+    static const enum selector_op ops[] = {SELECTOR_IN, SELECTOR_NOT_IN, SELECTOR_EXISTS,
+                                           SELECTOR_DOES_NOT_EXIST};
+    size_t i = 0;
+    enum tg_rc rc =
+        choose(w, v, names, ARRAY_LEN(names), "In, NotIn, Exists or DoesNotExist", &i);
+    if (rc == TG_OK)
+        *(enum selector_op *)member(base, f->offset) = ops[i];
+    return rc;
+}
+
+static const struct field expr_fields[] = {
+    {.key = "key",
+     .read = read_string,
+     .offset = offsetof(struct selector_expr, key),
+     .check = policy_check_label_key,
+     .required = true},
+    {.key = "operator",
+     .read = read_selector_op,
+     .offset = offsetof(struct selector_expr, op),
+     .required = true},
+    {.key = "values",
+     .read = read_strlist,
+     .offset = offsetof(struct selector_expr, values),
+     .check = policy_check_label_value},
+    {0},
+};
+
+/* Kubernetes: In and NotIn need values, Exists and DoesNotExist take none. */
+static enum tg_rc read_expr(struct walk *w, const struct ynode *v,
+                            struct selector_expr *e)
+{
+    enum tg_rc rc = apply_fields(w, v, expr_fields, e);
+    if (rc != TG_OK)
+        return rc;
+    bool wants_values = e->op == SELECTOR_IN || e->op == SELECTOR_NOT_IN;
+    if (wants_values && e->values.n == 0)
+        return fail(w, v, "operator In and NotIn need a non-empty values list");
+    if (!wants_values && e->values.n > 0)
+        return fail(w, v, "operator Exists and DoesNotExist take no values");
+    return TG_OK;
+}
+
+static enum tg_rc read_match_exprs(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    struct label_selector *sel = member(base, f->offset);
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list of {key, operator, values}");
+    size_t n = v->n_children;
+    struct selector_expr *exprs =
+        arena_zalloc(&w->p->arena, (n ? n : 1) * sizeof(*exprs));
+    if (!exprs)
+        return no_memory(w);
+    long i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t old = path_push(w, NULL, i);
+        enum tg_rc rc = read_expr(w, it, &exprs[i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    sel->exprs = exprs;
+    sel->n_exprs = n;
+    return TG_OK;
+}
+
+static const struct field selector_fields[] = {
+    {.key = "matchLabels", .read = read_match_labels},
+    {.key = "matchExpressions", .read = read_match_exprs},
+    {0},
+};
+
+/* An objectSelector replaces the one before it.  An empty one would match
+ * every object (Kubernetes semantics), which in `exclude` means "judge
+ * nothing": refused, since it is never what the author meant. */
+static enum tg_rc read_selector(struct walk *w, const struct field *f,
+                                const struct ynode *v, void *base)
+{
+    struct label_selector sel = {0};
+    enum tg_rc rc = apply_fields(w, v, selector_fields, &sel);
+    if (rc != TG_OK)
+        return rc;
+    if (sel.n_labels == 0 && sel.n_exprs == 0)
+        return fail(w, v,
+                    "an empty selector matches every object; add matchLabels or "
+                    "matchExpressions, or leave objectSelector out");
+    *(struct label_selector *)member(base, f->offset) = sel;
+    *(bool *)member(base, f->flag) = true;
+    return TG_OK;
+}
+
+/* ---- the tables ------------------------------------------------------ */
+
+static const struct field exclude_fields[] = {
+    {.key = "namespaces",
+     .read = read_strlist_append,
+     .offset = offsetof(struct exclusions, namespaces),
+     .check = policy_check_namespace_pattern},
+    {.key = "objectSelector",
+     .read = read_selector,
+     .offset = offsetof(struct exclusions, object_selector),
+     .flag = offsetof(struct exclusions, has_object_selector)},
+    {0},
+};
+
+static const struct field override_fields[] = {
+    {.key = "namespaces",
+     .read = read_strlist,
+     .offset = offsetof(struct mode_override, namespaces),
+     .check = policy_check_namespace_pattern},
+    {.key = "objectSelector",
+     .read = read_selector,
+     .offset = offsetof(struct mode_override, object_selector),
+     .flag = offsetof(struct mode_override, has_object_selector)},
+    {.key = "mode",
+     .read = read_mode,
+     .offset = offsetof(struct mode_override, mode),
+     .required = true},
+    {0},
+};
+
+static enum tg_rc read_override(struct walk *w, const struct ynode *v,
+                                struct mode_override *o)
+{
+    enum tg_rc rc = apply_fields(w, v, override_fields, o);
+    if (rc == TG_OK && o->namespaces.n == 0 && !o->has_object_selector)
+        rc = fail(w, v,
+                  "an override needs namespaces or objectSelector "
+                  "(to change the mode everywhere, set spec.mode)");
+    return rc;
+}
+
+/* Overrides from later documents are appended: one file per team works. */
+static enum tg_rc read_overrides(struct walk *w, const struct field *f,
+                                 const struct ynode *v, void *base)
+{
+    (void)f;
+    struct policy *p = base;
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list of {namespaces, objectSelector, mode}");
+    size_t n = p->n_overrides + v->n_children;
+    struct mode_override *all = arena_zalloc(&p->arena, (n ? n : 1) * sizeof(*all));
+    if (!all)
+        return no_memory(w);
+    if (p->n_overrides)
+        memcpy(all, p->overrides, p->n_overrides * sizeof(*all));
+    long i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t old = path_push(w, NULL, i);
+        enum tg_rc rc = read_override(w, it, &all[p->n_overrides + (size_t)i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    p->overrides = all;
+    p->n_overrides = n;
+    return TG_OK;
+}
+
+static const struct field exempt_fields[] = {
+    {.key = "images",
+     .read = read_strlist,
+     .offset = offsetof(struct rule_common, exempt_images),
+     .check = policy_check_image_prefix},
+    {.key = "containers",
+     .read = read_strlist,
+     .offset = offsetof(struct rule_common, exempt_containers),
+     .check = policy_check_container_name},
+    {.key = "reason",
+     .read = read_string,
+     .offset = offsetof(struct rule_common, exempt_reason),
+     .check = policy_check_reason},
+    {0},
+};
+
+/* The keys every rule has; `type` is the rule's config struct, which
+ * starts with its struct rule_common. */
+#define COMMON_FIELDS(type)                                                              \
+    {.key = "action", .read = read_action, .offset = offsetof(type, common.action)},     \
+        {.key = "exempt",                                                                \
+         .read = read_mapping,                                                           \
+         .offset = offsetof(type, common),                                               \
+         .sub = exempt_fields},                                                          \
+    {                                                                                    \
+        .key = "onLookupFailure", .read = read_lookup,                                   \
+        .offset = offsetof(type, common.allow_on_lookup_failure)                         \
+    }
+
+#define UID_MAX 2147483647L /* Kubernetes takes int64, Linux uids stop here */
+
+static const struct field run_as_non_root_fields[] = {
+    COMMON_FIELDS(struct run_as_non_root_config),
+    {.key = "runAsUser",
+     .read = read_long,
+     .offset = offsetof(struct run_as_non_root_config, run_as_user),
+     .min = 1,
+     .max = UID_MAX,
+     .flag = offsetof(struct run_as_non_root_config, set_run_as_user)},
+    {.key = "runAsGroup",
+     .read = read_long,
+     .offset = offsetof(struct run_as_non_root_config, run_as_group),
+     .min = 0,
+     .max = UID_MAX,
+     .flag = offsetof(struct run_as_non_root_config, set_run_as_group)},
+    {.key = "checkImageUser",
+     .read = read_bool,
+     .offset = offsetof(struct run_as_non_root_config, check_image_user)},
+    {.key = "allowNamedUsers",
+     .read = read_bool,
+     .offset = offsetof(struct run_as_non_root_config, allow_named_users)},
+    {0},
+};
+
+static const struct field pinned_tags_fields[] = {
+    COMMON_FIELDS(struct pinned_tags_config),
+    {.key = "requireDigest",
+     .read = read_bool,
+     .offset = offsetof(struct pinned_tags_config, require_digest)},
+    {.key = "resolveDigest",
+     .read = read_bool,
+     .offset = offsetof(struct pinned_tags_config, resolve_digest)},
+    {0},
+};
+
+static const struct field probe_default_fields[] = {
+    {.key = "initialDelaySeconds",
+     .read = read_int,
+     .offset = offsetof(struct probe_defaults, initial_delay_seconds),
+     .min = 0,
+     .max = INT_MAX},
+    {.key = "periodSeconds",
+     .read = read_int,
+     .offset = offsetof(struct probe_defaults, period_seconds),
+     .min = 1,
+     .max = INT_MAX},
+    {.key = "timeoutSeconds",
+     .read = read_int,
+     .offset = offsetof(struct probe_defaults, timeout_seconds),
+     .min = 1,
+     .max = INT_MAX},
+    {.key = "failureThreshold",
+     .read = read_int,
+     .offset = offsetof(struct probe_defaults, failure_threshold),
+     .min = 1,
+     .max = INT_MAX},
+    {0},
+};
+
+static const struct field probes_fields[] = {
+    COMMON_FIELDS(struct probes_config),
+    {.key = "require",
+     .read = read_probe_kinds,
+     .offset = offsetof(struct probes_config, required)},
+    {.key = "addDefaultTcp",
+     .read = read_bool,
+     .offset = offsetof(struct probes_config, add_default_tcp)},
+    {.key = "defaults",
+     .read = read_mapping,
+     .offset = offsetof(struct probes_config, defaults),
+     .sub = probe_default_fields},
+    {0},
+};
+
+static const struct field allowed_registries_fields[] = {
+    COMMON_FIELDS(struct allowed_registries_config),
+    {.key = "registries",
+     .read = read_strlist,
+     .offset = offsetof(struct allowed_registries_config, registries),
+     .check = policy_check_image_prefix},
+    {0},
+};
+
+static const struct field image_pull_policy_fields[] = {
+    COMMON_FIELDS(struct image_pull_policy_config),
+    {0},
+};
+
+/* One entry per rule: adding a rule starts here. */
+static const struct field rules[] = {
+    {.key = "runAsNonRoot",
+     .read = read_mapping,
+     .offset = offsetof(struct policy, run_as_non_root),
+     .sub = run_as_non_root_fields},
+    {.key = "pinnedTags",
+     .read = read_mapping,
+     .offset = offsetof(struct policy, pinned_tags),
+     .sub = pinned_tags_fields},
+    {.key = "probes",
+     .read = read_mapping,
+     .offset = offsetof(struct policy, probes),
+     .sub = probes_fields},
+    {.key = "allowedRegistries",
+     .read = read_registries_rule,
+     .offset = offsetof(struct policy, allowed_registries),
+     .sub = allowed_registries_fields},
+    {.key = "imagePullPolicy",
+     .read = read_mapping,
+     .offset = offsetof(struct policy, image_pull_policy),
+     .sub = image_pull_policy_fields},
+    {0},
+};
+
+static const struct field spec_fields[] = {
+    {.key = "mode", .read = read_mode, .offset = offsetof(struct policy, mode)},
+    {.key = "exclude",
+     .read = read_mapping,
+     .offset = offsetof(struct policy, exclude),
+     .sub = exclude_fields},
+    {.key = "overrides", .read = read_overrides},
+    {.key = "rules", .read = read_mapping, .sub = rules},
+    {0},
+};
+
+static const struct field metadata_fields[] = {
+    {.key = "name",
+     .read = read_name,
+     .offset = offsetof(struct policy, name),
+     .check = policy_check_policy_name,
+     .required = true},
+    {.key = "labels", .read = read_ignored_mapping},
+    {.key = "annotations", .read = read_ignored_mapping},
+    {0},
+};
+
+static const struct field document_fields[] = {
+    {.key = "apiVersion",
+     .read = read_const,
+     .check = check_api_version,
+     .required = true},
+    {.key = "kind", .read = read_const, .check = check_kind, .required = true},
+    {.key = "metadata", .read = read_mapping, .sub = metadata_fields, .required = true},
+    {.key = "spec", .read = read_mapping, .sub = spec_fields},
+    {0},
+};
+
+/* ---- walking a mapping against a table ------------------------------- */
+
+/* Levenshtein distance, or a large number for long strings. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[64];
+    if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static enum tg_rc unknown_key(struct walk *w, const struct ynode *k,
+                              const struct field *fields)
+{
+    const char *closest = NULL;
+    size_t best = 3; /* suggest only for small typos */
+    char known[200] = "";
+    size_t used = 0;
+    for (const struct field *f = fields; f->key; f++) {
+        size_t d = edit_distance(k->value, f->key);
+        if (d < best && d < strlen(k->value)) {
+            best = d;
+            closest = f->key;
+        }
+        int n = snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "",
+                         f->key);
+        if (n > 0 && (size_t)n < sizeof(known) - used)
+            used += (size_t)n;
+    }
+    if (closest)
+        return fail(w, k, "unknown key \"%s\" (did you mean \"%s\"?)", k->value, closest);
+    return fail(w, k, "unknown key \"%s\" (expected one of: %s)", k->value, known);
+}
+
+static const struct field *find_field(const struct field *fields, const char *key)
+{
+    for (const struct field *f = fields; f->key; f++) {
+        if (strcmp(f->key, key) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static enum tg_rc check_required(struct walk *w, const struct ynode *map,
+                                 const struct field *fields, const int *seen_line)
+{
+    for (size_t i = 0; fields[i].key; i++) {
+        if (fields[i].required && !seen_line[i])
+            return fail(w, map, "missing required key \"%s\"", fields[i].key);
+    }
+    return TG_OK;
+}
+
+static enum tg_rc apply_fields(struct walk *w, const struct ynode *map,
+                               const struct field *fields, void *base)
+{
+    int seen_line[32] = {0}; /* per field: line where it was set; tables are small */
+    if (map->kind != YNODE_MAPPING)
+        return expected(w, map, "a mapping");
+    for (const struct ynode *k = map->first; k; k = k->next->next) {
+        if (k->kind != YNODE_SCALAR)
+            return fail(w, k, "a key must be a plain string, not %s",
+                        k->kind == YNODE_MAPPING ? "a mapping" : "a list");
+        const struct field *f = find_field(fields, k->value);
+        if (!f)
+            return unknown_key(w, k, fields);
+        size_t idx = (size_t)(f - fields);
+        if (seen_line[idx])
+            return fail(w, k, "duplicate key \"%s\" (first set on line %d)", f->key,
+                        seen_line[idx]);
+        seen_line[idx] = k->line;
+        size_t old = path_push(w, f->key, 0);
+        enum tg_rc rc = f->read(w, f, k->next, base);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    return check_required(w, map, fields, seen_line);
+}
+
+void policy_schema_init(struct policy_schema_state *st)
+{
+    memset(st, 0, sizeof(*st));
+}
+
+enum tg_rc policy_schema_apply(struct policy *p, struct policy_schema_state *st,
+                               const struct ynode *root, const char *source,
+                               struct tg_error *err)
+{
+    struct walk w = {.p = p, .st = st, .source = source, .err = err};
+    if (root->kind != YNODE_MAPPING)
+        return expected(&w, root,
+                        "a Policy document (a mapping with apiVersion, kind, "
+                        "metadata, spec)");
+    enum tg_rc rc = apply_fields(&w, root, document_fields, p);
+    if (rc == TG_OK)
+        st->n_documents++;
+    return rc;
+}
+
+static enum tg_rc fail_at_mark(struct tg_error *err, const struct schema_mark *m,
+                               const char *text)
+{
+    return tg_error_set(err, TG_EINVAL, m->source, m->line, m->column, "%s", text);
+}
+
+enum tg_rc policy_schema_finish(const struct policy *p,
+                                const struct policy_schema_state *st,
+                                struct tg_error *err)
+{
+    if (p->probes.common.action != ACTION_OFF && p->probes.required == 0)
+        return fail_at_mark(err, &st->probes_require,
+                            "spec.rules.probes.require: the list is empty; name at least "
+                            "one probe or set the rule's action to off");
+    const struct allowed_registries_config *ar = &p->allowed_registries;
+    if (st->registries_rule.set && ar->common.action != ACTION_OFF &&
+        ar->registries.n == 0)
+        return fail_at_mark(err, &st->registries_rule,
+                            "spec.rules.allowedRegistries: no registries are listed, so "
+                            "the rule would allow every image; list registries or set "
+                            "action: off");
+    return TG_OK;
+}

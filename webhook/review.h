@@ -1,0 +1,48 @@
+/* review.h -- decoding an AdmissionReview request.
+ *
+ * The API server posts {"apiVersion":"admission.k8s.io/v1" (or v1beta1),
+ * "kind":"AdmissionReview","request":{uid, kind, resource, subResource,
+ * namespace, name, operation, userInfo, object, oldObject, dryRun, ...}}.
+ * review_decode checks what tollgate relies on and borrows the rest: a
+ * struct review owns the parsed document, and every string and object in
+ * it points into that document.
+ * Pure; a review is used by one thread at a time.
+ */
+#ifndef TOLLGATE_REVIEW_H
+#define TOLLGATE_REVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct review {
+    json_t *root;            /* owned: the whole document */
+    const char *api_version; /* "admission.k8s.io/v1" or ".../v1beta1" */
+    const char *uid;
+    const char *kind;         /* request.kind.kind ("Pod"), "" if absent */
+    const char *sub_resource; /* "" or "ephemeralcontainers", ... */
+    const char *operation;    /* CREATE, UPDATE, DELETE, CONNECT */
+    const char *namespace_;   /* "" for cluster-scoped objects */
+    const char *name;         /* may be "" (generateName) */
+    const char *username;     /* request.userInfo.username, "" if absent */
+    bool dry_run;
+    json_t *object; /* borrowed from root; NULL for DELETE */
+};
+
+/* Decode `len` bytes of `body`.  TG_EINVAL with a one-line reason fit for
+ * an HTTP 400 body when the JSON is malformed (with line and column), the
+ * apiVersion or kind is not an AdmissionReview tollgate speaks, or
+ * request.uid is missing; TG_ENOMEM on allocation failure.  On success *out
+ * owns a new review (review_free). */
+TG_MUST_CHECK enum tg_rc review_decode(const char *body, size_t len, struct review **out,
+                                       struct tg_error *err);
+
+void review_free(struct review *rv); /* NULL-safe */
+
+/* The object's metadata.name, or its generateName followed by "*" into
+ * `buf` when it has no name yet (pods of a Deployment), for logs. */
+const char *review_display_name(const struct review *rv, char *buf, size_t len);
+
+#endif

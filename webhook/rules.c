@@ -1,0 +1,36 @@
+/* rules.c -- the table of rules. */
+#include "rules.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const struct rule table[] = {
+    {"runAsNonRoot", offsetof(struct policy, run_as_non_root), rule_run_as_non_root_eval},
+    {"pinnedTags", offsetof(struct policy, pinned_tags), rule_pinned_tags_eval},
+    {"probes", offsetof(struct policy, probes), rule_probes_eval},
+    {"allowedRegistries", offsetof(struct policy, allowed_registries),
+     rule_allowed_registries_eval},
+    {"imagePullPolicy", offsetof(struct policy, image_pull_policy),
+     rule_image_pull_policy_eval},
+};
+
+const struct rule *rules_table(size_t *n)
+{
+    *n = ARRAY_LEN(table);
+    return table;
+}
+
+const struct rule *rule_find(const char *id)
+{
+    for (size_t i = 0; i < ARRAY_LEN(table); i++) {
+        if (strcmp(table[i].id, id) == 0)
+            return &table[i];
+    }
+    return NULL;
+}
+
+const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p)
+{
+    /* Each config struct starts with its rule_common (policy.h). */
+    return (const struct rule_common *)((const char *)p + r->config_offset);
+}

@@ -1,0 +1,62 @@
+/* rules.h -- the rule table and what a rule sees.
+ *
+ * A rule judges one container at a time and adds findings; it never
+ * denies, logs, or does I/O -- the engine (engine.h) decides which rules
+ * run on which containers, and decide.h what the findings mean.  Each rule
+ * lives in its own file, rule_<id>.c, with its own test suite, and has one
+ * config struct in policy.h whose first member is a struct rule_common.
+ * Adding a rule: the file, its test, a row in the table in rules.c, its
+ * config in policy.h and its keys in the policy schema.
+ * Pure and thread-safe: the table is const.
+ */
+#ifndef TOLLGATE_RULES_H
+#define TOLLGATE_RULES_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "facts.h"
+#include "findings.h"
+#include "imgref.h"
+#include "policy.h"
+#include "workload.h"
+
+/* Everything a rule may look at for one container. */
+struct rule_ctx {
+    const struct policy *policy;
+    const struct podspec *pod;
+    const struct facts *facts; /* NULL when no lookups were made (offline) */
+    struct arena *arena;
+    const struct imgref *image; /* the container's image, parsed; NULL if invalid */
+    const char *image_error;    /* why it is invalid, or NULL (also NULL if unset) */
+};
+
+struct rule {
+    const char *id;       /* as in policy files and messages: "runAsNonRoot" */
+    size_t config_offset; /* offsetof(struct policy, <config>) */
+    enum tg_rc (*eval)(const struct rule_ctx *ctx, const struct container *c,
+                       struct findings *out);
+};
+
+/* The rules, in the order their findings are reported. */
+const struct rule *rules_table(size_t *n);
+
+/* The rule with this id, or NULL. */
+const struct rule *rule_find(const char *id);
+
+/* The common part of the rule's config in `p`. */
+const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p);
+
+/* The rules (one file each). */
+enum tg_rc rule_run_as_non_root_eval(const struct rule_ctx *ctx,
+                                     const struct container *c, struct findings *out);
+enum tg_rc rule_pinned_tags_eval(const struct rule_ctx *ctx, const struct container *c,
+                                 struct findings *out);
+enum tg_rc rule_probes_eval(const struct rule_ctx *ctx, const struct container *c,
+                            struct findings *out);
+enum tg_rc rule_allowed_registries_eval(const struct rule_ctx *ctx,
+                                        const struct container *c, struct findings *out);
+enum tg_rc rule_image_pull_policy_eval(const struct rule_ctx *ctx,
+                                       const struct container *c, struct findings *out);
+
+#endif

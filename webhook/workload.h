@@ -1,0 +1,67 @@
+/* workload.h -- where the pod spec lives in each kind of object.
+ *
+ * Kubernetes nests the same PodSpec at a different place in every workload
+ * kind; tollgate finds it by kind, from a fixed table (never by guessing, as
+ * Polaris's GetPodSpec does), and lists every container of it with the JSON
+ * Pointer where it lives:
+ *   Pod                                  /spec
+ *   Deployment, ReplicaSet, StatefulSet,
+ *   DaemonSet, Job, ReplicationController /spec/template/spec
+ *   CronJob                              /spec/jobTemplate/spec/template/spec
+ *   PodTemplate                          /template/spec
+ *   EphemeralContainers (the pods/ephemeralcontainers subresource object
+ *   of API servers before 1.22)           "" (ephemeralContainers at the top)
+ * Other kinds have no pod spec and are allowed untouched.
+ * Pure: borrows from the object, allocates from the arena; thread-safe.
+ */
+#ifndef TOLLGATE_WORKLOAD_H
+#define TOLLGATE_WORKLOAD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "error.h"
+
+enum container_kind {
+    CONTAINER_APP,       /* spec.containers */
+    CONTAINER_INIT,      /* spec.initContainers */
+    CONTAINER_EPHEMERAL, /* spec.ephemeralContainers (kubectl debug) */
+};
+
+struct container {
+    enum container_kind kind;
+    bool is_sidecar;     /* an init container with restartPolicy: Always runs for
+                            the pod's whole life: judged as an app container */
+    size_t index;        /* position in its array */
+    const char *name;    /* "" when the object gives none */
+    const char *image;   /* NULL when the object gives none */
+    const char *pointer; /* "/spec/template/spec/containers/1" */
+    const json_t *spec;  /* borrowed from the object */
+};
+
+struct podspec {
+    const char *pointer;          /* "/spec/template/spec" ("" for EphemeralContainers) */
+    const json_t *spec;           /* borrowed */
+    struct container *containers; /* from the arena: app, then init, then ephemeral */
+    size_t n_containers;
+};
+
+/* The pod spec pointer for `kind`, or NULL for kinds without one. */
+const char *workload_podspec_pointer(const char *kind);
+
+/* Find the pod spec of `object` (its "kind" decides where).  *found is false
+ * for kinds without a pod spec, or when the object has none at the place
+ * (e.g. a Deployment without template: nothing to judge).  Errors: TG_EINVAL
+ * when a part that must be a mapping or a list is something else (the
+ * message names the JSON Pointer and the expected type), TG_ENOMEM when the
+ * arena is full.  `out` is written only on success. */
+TG_MUST_CHECK enum tg_rc workload_find(const json_t *object, struct arena *a,
+                                       struct podspec *out, bool *found,
+                                       struct tg_error *err);
+
+/* "container", "initContainer", "ephemeralContainer". */
+const char *container_kind_name(enum container_kind k);
+
+#endif
