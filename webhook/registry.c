@@ -101,9 +101,10 @@ static enum tg_rc parse_platform(struct registry *r, const char *p, struct tg_er
         (variant && strlen(variant) >= sizeof(r->variant)))
         return tg_error_set(err, TG_EINVAL, "--registry-platform", 0, 0,
                             "\"%s\" is too long", p);
-    snprintf(r->os, sizeof(r->os), "%s", copy);
-    snprintf(r->arch, sizeof(r->arch), "%s", arch);
-    snprintf(r->variant, sizeof(r->variant), "%s", variant ? variant : "");
+    memcpy(r->os, copy, strlen(copy) + 1); /* lengths checked above */
+    memcpy(r->arch, arch, strlen(arch) + 1);
+    if (variant)
+        memcpy(r->variant, variant, strlen(variant) + 1);
     return TG_OK;
 }
 
@@ -171,6 +172,11 @@ void registry_free(struct registry *r)
     registry_auth_free(r->auth);
     registry_cache_free(r->cache);
     tg_free(r);
+}
+
+long registry_timeout_ms(const struct registry *r)
+{
+    return r->timeout_ms;
 }
 
 void registry_stats(struct registry *r, struct registry_cache_stats *out)

@@ -109,6 +109,9 @@ TG_MUST_CHECK enum tg_rc registry_lookup(struct registry *r, const struct imgref
                                          struct registry_image *out,
                                          struct tg_error *err);
 
+/* The per-lookup budget in ms (registry_config.timeout_ms, defaulted). */
+long registry_timeout_ms(const struct registry *r);
+
 /* The client's cache counters (tests, metrics). */
 void registry_stats(struct registry *r, struct registry_cache_stats *out);
 
