@@ -654,7 +654,8 @@ static enum tg_rc get_doc(struct lookup *lk, const char *kind, const char *refer
     if (rc != TG_OK || resp->status == 200)
         return rc;
     snprintf(what, sizeof(what), "%s %s%c%s", manifest ? "manifest" : "config blob",
-             lk->ref->repository, reference[6] == ':' ? '@' : ':', reference);
+             lk->ref->repository, strncmp(reference, "sha256:", 7) == 0 ? '@' : ':',
+             reference);
     return status_failure(lk, resp->status, what, err);
 }
 
