@@ -60,6 +60,18 @@ static void record_hits(struct admission_result *out, const struct findings *f)
     }
 }
 
+static void record_exemptions(struct admission_result *out, const struct findings *f)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < f->n_exemptions && used < sizeof(out->exempted) - 1; i++) {
+        const struct exemption *e = &f->exemptions[i];
+        int n = snprintf(out->exempted + used, sizeof(out->exempted) - used,
+                         "%s%s/%s: %s", used ? "; " : "", e->rule, e->container,
+                         e->reason ? e->reason : "exempt by policy");
+        used = n < 0 ? used : used + (size_t)n;
+    }
+}
+
 /* The configured answer when tollgate itself fails: never a bare 500. */
 static enum tg_rc internal_error(const struct review *rv,
                                  const struct admission_options *opt, const char *what,
@@ -129,7 +141,7 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
         .labels = json_object_get(meta, "labels"),
     };
     struct verdict v = {.allowed = true, .decision = "allow"};
-    if (decide_is_excluded(policy, &subject, NULL))
+    if (decide_is_excluded(policy, &subject, &out->excluded))
         return answer(rv, &v, 200, out);
     struct findings f;
     struct tg_error err;
@@ -156,6 +168,7 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
         rc = decide(policy, &subject, stage, rv->object, &f, a, &v);
     if (rc == TG_OK) {
         record_hits(out, &f);
+        record_exemptions(out, &f);
         rc = answer(rv, &v, 403, out);
     }
     verdict_cleanup(&v);

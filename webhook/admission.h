@@ -62,6 +62,10 @@ struct admission_result {
     char operation[16];
     char user[128];
     char rules[256]; /* comma-separated ids of the rules that found something */
+    /* "rule/container: reason; ..." for exemptions the policy applied, so
+     * the log says why a container was not judged ("" when none). */
+    char exempted[512];
+    const char *excluded; /* static: why the object was not judged, or NULL */
     struct {
         const char *rule;   /* static rule id */
         const char *action; /* "enforce" "audit" "mutate" */

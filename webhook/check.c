@@ -211,8 +211,11 @@ static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc
     enum tg_rc rc =
         check_eval_object(run->policy, doc->object, NULL, run->opts->fix, &entry, err);
     if (rc != TG_OK) {
-        if (rc == TG_EINVAL) /* place the engine's message in the file */
-            tg_error_set(err, rc, source, doc->line, 0, "%s", err->text);
+        if (rc == TG_EINVAL) { /* place the engine's message in the file */
+            char text[sizeof(err->text)];
+            memcpy(text, err->text, sizeof(text));
+            tg_error_set(err, rc, source, doc->line, 0, "%s", text);
+        }
         return rc;
     }
     if (strcmp(json_string_value(json_object_get(entry, "decision")), "deny") == 0)

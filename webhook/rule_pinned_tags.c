@@ -34,6 +34,17 @@ static enum tg_rc pin_fix(const struct rule_ctx *ctx, const struct container *c,
     return finding_add_fix(out, fnd, ptr, json_string(pinned));
 }
 
+/* The image as the user wrote it, without its tag: "nginx" for
+ * "nginx:latest", so the suggestion reads in the user's own spelling. */
+static const char *written_name(const struct rule_ctx *ctx, const struct container *c)
+{
+    size_t len = strlen(c->image);
+    if (ctx->image && ctx->image->tag)
+        len -= strlen(ctx->image->tag) + 1;
+    const char *s = arena_strndup(ctx->arena, c->image, len);
+    return s ? s : c->image;
+}
+
 static enum tg_rc unpinned(const struct rule_ctx *ctx, const struct container *c,
                            struct findings *out, const char *problem)
 {
@@ -48,7 +59,7 @@ static enum tg_rc unpinned(const struct rule_ctx *ctx, const struct container *c
         rc = findings_addf(out, RULE_ID, c, "image", &fnd,
                            "image \"%s\" %s; pin a version tag (\"%s:1.2.3\") or a "
                            "digest (\"@sha256:...\")",
-                           c->image, problem, ctx->image ? ctx->image->name : c->image);
+                           c->image, problem, written_name(ctx, c));
     if (rc != TG_OK || !fact)
         return rc;
     return pin_fix(ctx, c, out, fnd, fact->digest);

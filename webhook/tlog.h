@@ -30,7 +30,9 @@ TG_MUST_CHECK enum tg_rc tlog_parse_level(const char *name, enum tlog_level *out
 int tlog_set_fd(int fd);
 
 /* A line being built on the caller's stack.  Fields that do not fit in
- * the buffer are dropped and the line ends with "truncated":true. */
+ * the buffer are dropped and the line ends with "truncated":true.  A "msg"
+ * that does not fit is cut at a character boundary instead (never dropped).
+ * No call allocates, so logging works when memory has run out. */
 struct tlog_line {
     char text[2048];
     size_t len;

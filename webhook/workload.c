@@ -152,7 +152,7 @@ enum tg_rc workload_find(const json_t *object, struct arena *a, struct podspec *
         workload_podspec_pointer(json_string_value(json_object_get(object, "kind")));
     if (!pointer)
         return TG_OK;
-    const json_t *spec;
+    const json_t *spec = NULL;
     enum tg_rc rc = walk_to_podspec(object, pointer, &spec, err);
     if (rc != TG_OK || !spec)
         return rc;

@@ -177,5 +177,17 @@ now=$(date -u +%s)
 check "expired: notBefore < notAfter" test "$nb" -lt "$na"
 check "expired: notAfter < now" test "$na" -lt "$now"
 
+# --- awkward output paths ------------------------------------------------------------
+# '#' and '$' mean comment and variable to the openssl config parser
+w="$tmp/with space#hash\$dollar/nested"
+mkdir -p "$(dirname "$w")"
+check "awkward --out path" run_gen "$w"
+check "awkward path: pair verifies" openssl verify -CAfile "$w/ca.crt" "$w/tls.crt"
+mkdir "$tmp/cwd"
+gen_relative() { (cd "$tmp/cwd" && "$script" --out rel/dir); }
+check "relative --out path" gen_relative
+check "relative path: pair verifies" openssl verify -CAfile "$tmp/cwd/rel/dir/ca.crt" \
+    "$tmp/cwd/rel/dir/tls.crt"
+
 echo "test_certs: $checks checks, $failures failed"
 [[ $failures -eq 0 ]]

@@ -251,11 +251,35 @@ START_TEST(exclusions_and_namespace_overrides)
         ck_assert_int_eq(json_is_true(json_object_get(response_of(out), "allowed")),
                          cases[i].allowed);
         ck_assert_str_eq(res.decision, cases[i].decision);
+        ck_assert_int_eq(res.excluded != NULL, i < 2); /* the log says why */
         admission_result_cleanup(&res);
         json_decref(out);
     }
     p->overrides = NULL;
     p->n_overrides = 0;
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
+static const char *exempt_names[] = {"git-sync"};
+
+START_TEST(exemptions_are_applied_and_reported)
+{
+    struct policy *p = policy_new_default();
+    p->run_as_non_root.common.exempt_containers.items = exempt_names;
+    p->run_as_non_root.common.exempt_containers.n = 1;
+    p->run_as_non_root.common.exempt_reason = "upstream image, tracked in SEC-42";
+    json_t *rv = load_review("reviews/typical-denied.json");
+    struct admission_result res;
+    json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
+    ck_assert(!strstr(status_message(out), "[runAsNonRoot]"));
+    ck_assert(strstr(status_message(out), "violates 2 rules"));
+    ck_assert_str_eq(res.exempted,
+                     "runAsNonRoot/git-sync: upstream image, tracked in SEC-42");
+    ck_assert_ptr_null(res.excluded);
+    admission_result_cleanup(&res);
+    json_decref(out);
     json_decref(rv);
     policy_free(p);
 }
@@ -445,6 +469,7 @@ int main(void)
     tcase_add_test(tc, per_rule_audit_in_enforce_mode);
     tcase_add_test(tc, mutate_patch_applies_and_fixes);
     tcase_add_test(tc, exclusions_and_namespace_overrides);
+    tcase_add_test(tc, exemptions_are_applied_and_reported);
     tcase_add_loop_test(tc, rejects_what_it_cannot_answer, 0, ARRAY_LEN(bad));
     tcase_add_test(tc, unreadable_object_is_refused_clearly);
     tcase_add_test(tc, delete_and_other_kinds_are_allowed);

@@ -67,6 +67,18 @@ static void make_files(void)
     sh("cat %s/ec/ca.crt %s/rsa/ca.crt > %s/bad/two-cas.crt", dir, dir, dir);
     sh("cat %s/ec/ca.crt %s/bad/corrupt.crt > %s/bad/ca-then-corrupt.crt", dir, dir, dir);
     sh("head -c 1100000 /dev/zero | tr '\\0' 'A' > %s/bad/huge", dir);
+    /* other encodings a user may bring: the loader takes them all */
+    sh("mkdir %s/formats", dir);
+    sh("openssl pkey -in %s/rsa/tls.key -traditional -out %s/formats/rsa-trad.key", dir,
+       dir);
+    sh("openssl pkey -in %s/rsa/tls.key -traditional -aes128 -passout pass:x "
+       "-out %s/formats/rsa-trad-enc.key",
+       dir, dir);
+    sh("openssl ecparam -name prime256v1 -genkey -out %s/formats/ecparam.key", dir);
+    sh("openssl req -x509 -new -key %s/formats/ecparam.key -subj /CN=ecparam -days 365 "
+       "-out %s/formats/ecparam.crt",
+       dir, dir);
+    sh("cat %s/ec/tls.crt %s/ec/ca.crt > %s/formats/chain.crt", dir, dir, dir);
 }
 
 static void remove_files(void)
@@ -83,6 +95,9 @@ static const struct {
     {"ec/tls.crt", "ec/tls.key", "EC P-256"},
     {"rsa/tls.crt", "rsa/tls.key", "RSA 2048"},
     {"ec/client.crt", "ec/client.key", "EC P-256"},
+    {"rsa/tls.crt", "formats/rsa-trad.key", "RSA 2048"}, /* BEGIN RSA PRIVATE KEY */
+    {"formats/ecparam.crt", "formats/ecparam.key", "EC P-256"}, /* EC PARAMETERS first */
+    {"formats/chain.crt", "ec/tls.key", "EC P-256"},            /* leaf, then CA */
 };
 
 START_TEST(accepts_good_pairs)
@@ -98,6 +113,8 @@ START_TEST(accepts_good_pairs)
     ck_assert_int_ge((long long)info.not_before, (long long)started - 120);
     if (strstr(good[_i].cert, "client"))
         ck_assert_str_eq(info.subject, "CN=alice");
+    else if (strstr(good[_i].cert, "ecparam"))
+        ck_assert_str_eq(info.subject, "CN=ecparam");
     else
         ck_assert_str_eq(info.subject, "CN=tollgate.tollgate-system.svc");
 }
@@ -147,6 +164,8 @@ static const struct {
      "swapped"},
     {"ec/tls.crt", "bad/enc.key", 0, TG_EINVAL, AT_KEY, "private key is encrypted",
      "openssl pkey"},
+    {"rsa/tls.crt", "formats/rsa-trad-enc.key", 0, TG_EINVAL, AT_KEY,
+     "private key is encrypted", NULL},
     {"ec/tls.crt", "ec2/tls.key", 0, TG_EINVAL, AT_KEY, "does not match the certificate",
      "ec/tls.crt"},
     {"ec/tls.crt", "ec/client.key", 0, TG_EINVAL, AT_KEY, "does not match", NULL},
