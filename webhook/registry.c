@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #include "registry_auth.h"
 
 #define MAX_BODY ((size_t)4 << 20)
+#define POOL_MAX 8    /* idle CURL handles kept for their open connections */
 #define DIGEST_LEN 71 /* "sha256:" + 64 hex */
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -42,6 +44,13 @@ struct registry {
     long timeout_ms;
     struct registry_auth *auth;
     struct registry_cache *cache;
+    /* Idle handles: a lookup takes one for itself and gives it back, so the
+     * next miss on the same registry reuses its connection (and TLS
+     * session) instead of connecting again.  A handle is only ever used by
+     * one lookup at a time; the lock guards the array, not the handles. */
+    pthread_mutex_t pool_lock;
+    CURL *pool[POOL_MAX];
+    size_t n_pool;
 };
 
 /* What came back from one request. */
@@ -141,6 +150,7 @@ enum tg_rc registry_new(const struct registry_config *cfg, struct registry **out
     struct registry *r = tg_calloc(1, sizeof(*r));
     if (!r)
         return tg_error_setf(err, TG_ENOMEM, "out of memory");
+    pthread_mutex_init(&r->pool_lock, NULL);
     rc = copy_config(r, cfg, err);
     if (rc != TG_OK)
         goto out;
@@ -171,6 +181,9 @@ void registry_free(struct registry *r)
     tg_free(r->ca_bundle);
     registry_auth_free(r->auth);
     registry_cache_free(r->cache);
+    for (size_t i = 0; i < r->n_pool; i++)
+        curl_easy_cleanup(r->pool[i]);
+    pthread_mutex_destroy(&r->pool_lock);
     tg_free(r);
 }
 
@@ -868,9 +881,37 @@ static enum tg_rc resolve_digest(struct lookup *lk, const char *reference,
     return rc;
 }
 
+/* A handle of our own: an idle one (options cleared, connections kept) or
+ * a new one.  NULL on OOM. */
+static CURL *handle_take(struct registry *r)
+{
+    CURL *c = NULL;
+    pthread_mutex_lock(&r->pool_lock);
+    if (r->n_pool)
+        c = r->pool[--r->n_pool];
+    pthread_mutex_unlock(&r->pool_lock);
+    if (!c)
+        return curl_easy_init();
+    curl_easy_reset(c);
+    return c;
+}
+
+static void handle_give(struct registry *r, CURL *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&r->pool_lock);
+    if (r->n_pool < POOL_MAX) {
+        r->pool[r->n_pool++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&r->pool_lock);
+    curl_easy_cleanup(c);
+}
+
 static enum tg_rc setup_handle(struct lookup *lk, struct tg_error *err)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = handle_take(lk->r);
     if (!c)
         return tg_error_setf(err, TG_ENOMEM, "cannot create a curl handle");
     lk->curl = c;
@@ -921,7 +962,7 @@ out:
     tg_free(cached);
     buf_cleanup(&key);
     drop_authz(lk);
-    curl_easy_cleanup(lk->curl);
+    handle_give(lk->r, lk->curl);
     lk->curl = NULL;
     return rc;
 }

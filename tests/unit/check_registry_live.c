@@ -402,32 +402,50 @@ START_TEST(registry_stopped)
 }
 END_TEST
 
-/* Cold lookups against the loopback registry stay far inside a webhook
- * timeout.  The times are printed for the benchmark notes. */
+/* Cold lookups (cache misses) against the loopback registries stay far
+ * inside a webhook timeout.  Each pass is a new client, so its first lookup
+ * also pays for the connection (and, over TLS, the handshake and a token);
+ * the times are printed for the benchmark notes. */
+static const struct {
+    const char *host, *what;
+    unsigned want;
+    struct client_opts opts;
+} passes[] = {
+    {"PLAIN", "http digest", D, {0}},
+    {"PLAIN", "http digest+user", D | U, {0}},
+    {"TOKEN", "https+token digest", D, {.ca = true, .creds = true}},
+    {"TOKEN", "https+token digest+user", D | U, {.ca = true, .creds = true}},
+};
+
 START_TEST(cold_latency)
 {
     const char *repos[] = {"unset", "root", "uid", "named", "multi"};
-    long long worst[2] = {0, 0};
-    for (int w = 0; w < 2; w++) {
-        struct registry *r = client((struct client_opts){0});
-        for (size_t i = 0; i < ARRAY_LEN(repos); i++) {
-            struct registry_image img;
-            struct timespec a, b;
-            clock_gettime(CLOCK_MONOTONIC, &a);
-            ck_assert_int_eq(
-                lookup(r, "PLAIN", repos[i], "1.0", w ? D | U : D, &img, NULL), TG_OK);
-            clock_gettime(CLOCK_MONOTONIC, &b);
-            long long us =
-                (b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000;
-            worst[w] = us > worst[w] ? us : worst[w];
-            fprintf(stderr, "cold %s lookup of %s: %lld us\n",
-                    w ? "digest+user" : "digest", repos[i], us);
-            registry_image_cleanup(&img);
-        }
-        registry_free(r);
+    struct registry *r = client(passes[_i].opts);
+    long long worst = 0, sum = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(repos); i++) {
+        struct registry_image img;
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        enum tg_rc rc =
+            lookup(r, passes[_i].host, repos[i], "1.0", passes[_i].want, &img, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        registry_image_cleanup(&img);
+        if (rc == TG_ENOTFOUND) /* the token registry holds two of them */
+            continue;
+        ck_assert_int_eq(rc, TG_OK);
+        long long us = (b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000;
+        fprintf(stderr, "cold %s lookup of %s: %lld us%s\n", passes[_i].what, repos[i],
+                us, n ? "" : " (first: new connection)");
+        worst = us > worst ? us : worst;
+        sum += n ? us : 0;
+        n++;
     }
-    ck_assert_int_lt(worst[0], 500000);
-    ck_assert_int_lt(worst[1], 500000);
+    if (n > 1)
+        fprintf(stderr, "cold %s: mean of the later lookups %lld us\n", passes[_i].what,
+                sum / (long long)(n - 1));
+    ck_assert_int_lt(worst, 500000);
+    registry_free(r);
 }
 END_TEST
 
@@ -445,7 +463,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, bad_images, 0, ARRAY_LEN(broken));
     tcase_add_test(tc, gather_pod_images);
     tcase_add_test(tc, registry_stopped);
-    tcase_add_test(tc, cold_latency);
+    tcase_add_loop_test(tc, cold_latency, 0, ARRAY_LEN(passes));
     suite_add_tcase(s, tc);
     return s;
 }
