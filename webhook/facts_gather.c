@@ -64,7 +64,8 @@ static enum tg_rc gather_one(struct registry *reg, const struct facts_query *q,
         rc = tg_error_setf(&lerr, TG_ETIMEDOUT,
                            "registry lookup skipped: deadline exceeded");
     } else {
-        rc = registry_lookup(reg, &ref, q->need, q->deadline_ms, &img, &lerr);
+        struct registry_request rq = {&ref, q->need, q->deadline_ms};
+        rc = registry_lookup(reg, &rq, &img, &lerr);
     }
     enum tg_rc rrc = record(a, rc, &img, lerr.text, f);
     registry_image_cleanup(&img);

@@ -63,6 +63,13 @@ struct response {
     char challenge[1024];        /* WWW-Authenticate */
 };
 
+/* One request of a lookup. */
+struct http_req {
+    const char *url;
+    bool head;
+    const char *accept; /* a whole "Accept: ..." line, or NULL */
+};
+
 enum auth_state { AUTH_NONE, AUTH_CACHED_TOKEN, AUTH_FRESH, AUTH_BASIC };
 
 /* One lookup: one handle, one deadline, the Authorization that worked. */
@@ -311,14 +318,14 @@ static enum tg_rc curl_failure(struct lookup *lk, CURLcode cc,
 
 /* GET (or HEAD) `url` with the lookup's Authorization and what is left of
  * its budget.  HTTP errors are the caller's to judge (resp->status). */
-static enum tg_rc perform(struct lookup *lk, const char *url, bool head,
-                          const char *extra, struct response *resp, struct tg_error *err)
+static enum tg_rc perform(struct lookup *lk, const struct http_req *rq,
+                          struct response *resp, struct tg_error *err)
 {
     long long left = lk->deadline_ms - registry_now_ms();
     if (left <= 0)
         return curl_failure(lk, CURLE_OPERATION_TIMEDOUT, resp, err);
     struct curl_slist *hdrs = NULL, *tmp;
-    const char *lines[] = {extra, lk->authz};
+    const char *lines[] = {rq->accept, lk->authz};
     for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
         if (!lines[i])
             continue;
@@ -329,9 +336,9 @@ static enum tg_rc perform(struct lookup *lk, const char *url, bool head,
         hdrs = tmp;
     }
     CURL *c = lk->curl;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOBODY, head ? 1L : 0L);
-    if (!head)
+    curl_easy_setopt(c, CURLOPT_URL, rq->url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, rq->head ? 1L : 0L);
+    if (!rq->head)
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
@@ -478,7 +485,7 @@ static enum tg_rc ask_realm(struct lookup *lk, const char *url, struct response 
     lk->authz = NULL;
     rc = basic ? set_authz(lk, basic, AUTH_BASIC) : TG_OK;
     if (rc == TG_OK)
-        rc = perform(lk, url, false, NULL, resp, err);
+        rc = perform(lk, &(struct http_req){url, false, NULL}, resp, err);
     else
         tg_error_setf(err, rc, "out of memory");
     drop_authz(lk);
@@ -592,11 +599,11 @@ static enum tg_rc answer_challenge(struct lookup *lk, const struct response *res
 }
 
 /* perform() behind the auth dance: at most one challenge answered. */
-static enum tg_rc request(struct lookup *lk, const char *url, bool head,
-                          const char *accept, struct response *resp, struct tg_error *err)
+static enum tg_rc request(struct lookup *lk, const struct http_req *rq,
+                          struct response *resp, struct tg_error *err)
 {
     for (int attempt = 0;; attempt++) {
-        enum tg_rc rc = perform(lk, url, head, accept, resp, err);
+        enum tg_rc rc = perform(lk, rq, resp, err);
         if (rc != TG_OK || resp->status != 401 || attempt == 2)
             return rc;
         rc = answer_challenge(lk, resp, err);
@@ -662,8 +669,8 @@ static enum tg_rc get_doc(struct lookup *lk, const char *kind, const char *refer
     char url[512], what[400];
     snprintf(url, sizeof(url), "%s/%s/%s", lk->base, kind, reference);
     bool manifest = strcmp(kind, "manifests") == 0;
-    enum tg_rc rc =
-        request(lk, url, false, manifest ? accept_manifests : NULL, resp, err);
+    struct http_req rq = {url, false, manifest ? accept_manifests : NULL};
+    enum tg_rc rc = request(lk, &rq, resp, err);
     if (rc != TG_OK || resp->status == 200)
         return rc;
     snprintf(what, sizeof(what), "%s %s%c%s", manifest ? "manifest" : "config blob",
@@ -689,6 +696,13 @@ static enum tg_rc parse_doc(const struct lookup *lk, const struct response *resp
 }
 
 enum doc_kind { DOC_INDEX, DOC_MANIFEST };
+
+/* A manifest or index as fetched: its digest, document and kind. */
+struct manifest {
+    char digest[DIGEST_LEN + 1];
+    json_t *doc; /* owned */
+    enum doc_kind kind;
+};
 
 static enum tg_rc classify(const struct lookup *lk, const json_t *doc,
                            const struct response *resp, enum doc_kind *kind,
@@ -798,27 +812,43 @@ out:
     return rc;
 }
 
-/* GET a manifest by reference (tag or digest), verified and parsed. */
+/* GET a manifest by reference (tag or digest), verified and parsed into
+ * *m; the caller releases m->doc. */
 static enum tg_rc get_manifest(struct lookup *lk, const char *reference,
-                               char digest[DIGEST_LEN + 1], json_t **doc,
-                               enum doc_kind *kind, struct tg_error *err)
+                               struct manifest *m, struct tg_error *err)
 {
     struct response resp;
     response_init(&resp);
     const char *expected = is_sha256_digest(reference) ? reference : NULL;
+    m->doc = NULL;
     enum tg_rc rc = get_doc(lk, "manifests", reference, &resp, err);
     if (rc == TG_OK)
-        rc = verify(lk, &resp, expected, digest, err);
+        rc = verify(lk, &resp, expected, m->digest, err);
     if (rc == TG_OK)
-        rc = parse_doc(lk, &resp, doc, err);
-    if (rc == TG_OK) {
-        rc = classify(lk, *doc, &resp, kind, err);
-        if (rc != TG_OK) {
-            json_decref(*doc);
-            *doc = NULL;
-        }
+        rc = parse_doc(lk, &resp, &m->doc, err);
+    if (rc == TG_OK)
+        rc = classify(lk, m->doc, &resp, &m->kind, err);
+    if (rc != TG_OK) {
+        json_decref(m->doc);
+        m->doc = NULL;
     }
     buf_cleanup(&resp.body);
+    return rc;
+}
+
+/* The platform's image manifest: `top` itself, or the one its index names. */
+static enum tg_rc platform_manifest(struct lookup *lk, const struct manifest *top,
+                                    struct manifest *m, struct tg_error *err)
+{
+    char digest[DIGEST_LEN + 1];
+    enum tg_rc rc = pick_platform(lk, top->doc, digest, err);
+    if (rc == TG_OK)
+        rc = get_manifest(lk, digest, m, err);
+    if (rc == TG_OK && m->kind != DOC_MANIFEST)
+        rc =
+            tg_error_setf(err, TG_EINVAL,
+                          "registry %s: the %s/%s entry of %s's index is itself an index",
+                          lk->ref->registry, lk->r->os, lk->r->arch, lk->ref->repository);
     return rc;
 }
 
@@ -826,35 +856,21 @@ static enum tg_rc get_manifest(struct lookup *lk, const char *reference,
 static enum tg_rc resolve_full(struct lookup *lk, const char *reference,
                                struct registry_image *out, struct tg_error *err)
 {
-    char digest[DIGEST_LEN + 1], pdigest[DIGEST_LEN + 1], unused[DIGEST_LEN + 1];
-    json_t *doc = NULL, *pdoc = NULL;
-    enum doc_kind kind, pkind;
-    enum tg_rc rc = get_manifest(lk, reference, digest, &doc, &kind, err);
-    if (rc != TG_OK)
-        goto out;
-    if (lk->want & REGISTRY_WANT_USER) {
-        const json_t *image = doc;
-        if (kind == DOC_INDEX) {
-            rc = pick_platform(lk, doc, pdigest, err);
-            if (rc == TG_OK)
-                rc = get_manifest(lk, pdigest, unused, &pdoc, &pkind, err);
-            if (rc == TG_OK && pkind != DOC_MANIFEST)
-                rc = tg_error_setf(err, TG_EINVAL,
-                                   "registry %s: the %s entry of %s's index is itself an "
-                                   "index",
-                                   lk->ref->registry, lk->r->arch, lk->ref->repository);
-            image = pdoc;
+    struct manifest top = {.doc = NULL}, plat = {.doc = NULL};
+    enum tg_rc rc = get_manifest(lk, reference, &top, err);
+    if (rc == TG_OK && (lk->want & REGISTRY_WANT_USER)) {
+        const struct manifest *image = &top;
+        if (top.kind == DOC_INDEX) {
+            rc = platform_manifest(lk, &top, &plat, err);
+            image = &plat;
         }
         if (rc == TG_OK)
-            rc = read_user(lk, image, &out->config_user, err);
-        if (rc != TG_OK)
-            goto out;
+            rc = read_user(lk, image->doc, &out->config_user, err);
     }
-    if (!(out->digest = tg_strdup(digest)))
+    if (rc == TG_OK && !(out->digest = tg_strdup(top.digest)))
         rc = tg_error_setf(err, TG_ENOMEM, "out of memory");
-out:
-    json_decref(doc);
-    json_decref(pdoc);
+    json_decref(top.doc);
+    json_decref(plat.doc);
     return rc;
 }
 
@@ -867,7 +883,8 @@ static enum tg_rc resolve_digest(struct lookup *lk, const char *reference,
     struct response resp;
     response_init(&resp);
     snprintf(url, sizeof(url), "%s/manifests/%s", lk->base, reference);
-    enum tg_rc rc = request(lk, url, true, accept_manifests, &resp, err);
+    enum tg_rc rc =
+        request(lk, &(struct http_req){url, true, accept_manifests}, &resp, err);
     if (rc == TG_OK && resp.status == 404) {
         rc = tg_error_setf(err, TG_ENOTFOUND, "manifest %s:%s not found on %s",
                            lk->ref->repository, reference, lk->ref->registry);
@@ -974,10 +991,11 @@ static enum tg_rc cache_key(const struct imgref *ref, unsigned want, struct buf 
                        ref->digest ? ref->digest : "");
 }
 
-enum tg_rc registry_lookup(struct registry *r, const struct imgref *ref, unsigned want,
-                           long long deadline_ms, struct registry_image *out,
-                           struct tg_error *err)
+enum tg_rc registry_lookup(struct registry *r, const struct registry_request *rq,
+                           struct registry_image *out, struct tg_error *err)
 {
+    const struct imgref *ref = rq->ref;
+    unsigned want = rq->want;
     out->digest = out->config_user = NULL;
     if (!(want & REGISTRY_WANT_USER) && ref->digest) {
         /* pinned: the reference already says it, no question to ask */
@@ -986,8 +1004,9 @@ enum tg_rc registry_lookup(struct registry *r, const struct imgref *ref, unsigne
     }
     long long now = registry_now_ms();
     struct lookup lk = {.r = r, .ref = ref, .want = want, .start_ms = now};
-    lk.deadline_ms =
-        now + r->timeout_ms < deadline_ms ? now + r->timeout_ms : deadline_ms;
+    lk.deadline_ms = now + r->timeout_ms;
+    if (rq->deadline_ms < lk.deadline_ms)
+        lk.deadline_ms = rq->deadline_ms;
     lk.insecure = is_insecure(r, ref->registry);
     /* Docker Hub's API lives on another host than its name */
     const char *api =

@@ -88,24 +88,30 @@ enum registry_want {
     REGISTRY_WANT_USER = 1 << 1,   /* config.User of the platform's image */
 };
 
-/* Look `ref` up (a parsed reference, imgref.h) within `deadline_ms`
- * (registry_now_ms clock) and this client's per-lookup timeout, whichever
- * comes first.  On TG_OK *out (caller storage) holds what `want` asked for:
- * digest when REGISTRY_WANT_DIGEST (the reference's own digest if it has
- * one), config_user when REGISTRY_WANT_USER; release with
+/* One question: what to find out about which image, by when. */
+struct registry_request {
+    const struct imgref *ref; /* parsed reference (imgref.h), borrowed */
+    unsigned want;            /* REGISTRY_WANT_* bits */
+    long long deadline_ms;    /* registry_now_ms clock */
+};
+
+/* Look rq->ref up within rq->deadline_ms and this client's per-lookup
+ * timeout, whichever comes first.  On TG_OK *out (caller storage) holds what
+ * rq->want asked for: digest when REGISTRY_WANT_DIGEST (the reference's own
+ * digest if it has one), config_user when REGISTRY_WANT_USER; release with
  * registry_image_cleanup.  On failure err->text is one short line fit for
  * an admission message, never a credential:
  *   TG_ETIMEDOUT "registry 127.0.0.1:5000 did not answer within 2000 ms"
- *   TG_ENOTFOUND "manifest for app:1.0 not found on 127.0.0.1:5000"
- *   TG_EIO       "registry 127.0.0.1:5000: authentication failed (401)",
+ *   TG_ENOTFOUND "manifest app:1.0 not found on 127.0.0.1:5000"
+ *   TG_EIO       "registry 127.0.0.1:5000: authentication failed (401); ...",
  *                connection and TLS failures, 5xx answers
  *   TG_EINVAL    malformed or unsupported manifest, digest mismatch, no
- *                manifest for the platform
+ *                image for the platform
  *   TG_ETOOBIG   a manifest or config over 4 MiB
  *   TG_ENOMEM.
  * Answers (and failures, briefly) come from the cache when it has them. */
-TG_MUST_CHECK enum tg_rc registry_lookup(struct registry *r, const struct imgref *ref,
-                                         unsigned want, long long deadline_ms,
+TG_MUST_CHECK enum tg_rc registry_lookup(struct registry *r,
+                                         const struct registry_request *rq,
                                          struct registry_image *out,
                                          struct tg_error *err);
 

@@ -283,8 +283,9 @@ START_TEST(lookups)
     struct registry *r = client(rows[_i].platform, rows[_i].creds, 3000);
     struct registry_image img;
     struct tg_error err = {.text = ""};
-    enum tg_rc rc =
-        registry_lookup(r, &ref, rows[_i].want, registry_now_ms() + 5000, &img, &err);
+    enum tg_rc rc = registry_lookup(
+        r, &(struct registry_request){&ref, rows[_i].want, registry_now_ms() + 5000},
+        &img, &err);
     ck_assert_msg(rc == rows[_i].rc, "row %d: rc %d (%s), want %d", _i, rc, err.text,
                   rows[_i].rc);
     if (rc == TG_OK) {
@@ -309,8 +310,10 @@ START_TEST(head_is_enough_for_a_digest)
     struct registry *r = client(NULL, false, 3000);
     struct imgref ref = {fake_registry_host(fake), "single", "x/single", "1.0", NULL};
     struct registry_image img;
-    ck_assert_int_eq(registry_lookup(r, &ref, D, registry_now_ms() + 5000, &img, NULL),
-                     TG_OK);
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref, D, registry_now_ms() + 5000},
+                        &img, NULL),
+        TG_OK);
     ck_assert_str_eq(img.digest, man_amd.digest);
     registry_image_cleanup(&img);
     char blob[160];
@@ -333,9 +336,11 @@ START_TEST(cache_and_token_reuse)
                              i < 5 ? "1.0" : "2.0", NULL};
         struct registry_image img;
         struct tg_error err;
-        ck_assert_msg(registry_lookup(r, &ref, D, registry_now_ms() + 5000, &img, &err) ==
-                          TG_OK,
-                      "%s", err.text);
+        ck_assert_msg(
+            registry_lookup(r,
+                            &(struct registry_request){&ref, D, registry_now_ms() + 5000},
+                            &img, &err) == TG_OK,
+            "%s", err.text);
         ck_assert_str_eq(img.digest, man_amd.digest);
         registry_image_cleanup(&img);
     }
@@ -383,7 +388,9 @@ START_TEST(silent_registry)
     struct registry_image img;
     struct tg_error err;
     long long t0 = registry_now_ms();
-    ck_assert_int_eq(registry_lookup(r, &ref, D, t0 + 10000, &img, &err), TG_ETIMEDOUT);
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref, D, t0 + 10000}, &img, &err),
+        TG_ETIMEDOUT);
     long long took = registry_now_ms() - t0;
     ck_assert_int_ge(took, silences[_i].timeout_ms - 20);
     ck_assert_int_lt(took, silences[_i].timeout_ms + slack_ms());
@@ -393,7 +400,9 @@ START_TEST(silent_registry)
     /* the caller's deadline wins when it is the shorter */
     t0 = registry_now_ms();
     struct imgref ref2 = {host, "app", "x/app", "2.0", NULL};
-    ck_assert_int_eq(registry_lookup(r, &ref2, D, t0 + 100, &img, &err), TG_ETIMEDOUT);
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref2, D, t0 + 100}, &img, &err),
+        TG_ETIMEDOUT);
     ck_assert_int_lt(registry_now_ms() - t0, 100 + slack_ms());
     registry_free(r);
     close(fd);
@@ -415,8 +424,10 @@ START_TEST(connection_refused)
     struct imgref ref = {host, "app", "x/app", "1.0", NULL};
     struct registry_image img;
     struct tg_error err;
-    ck_assert_int_eq(registry_lookup(r, &ref, D, registry_now_ms() + 2000, &img, &err),
-                     TG_EIO);
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref, D, registry_now_ms() + 2000},
+                        &img, &err),
+        TG_EIO);
     ck_assert_msg(strstr(err.text, "cannot connect to registry 127.0.0.1:"), "%s",
                   err.text);
     registry_free(r);
@@ -433,8 +444,10 @@ START_TEST(https_by_default)
     struct imgref ref = {fake_registry_host(fake), "single", "x/single", "1.0", NULL};
     struct registry_image img;
     struct tg_error err;
-    ck_assert_int_eq(registry_lookup(r, &ref, D, registry_now_ms() + 2000, &img, &err),
-                     TG_EIO);
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref, D, registry_now_ms() + 2000},
+                        &img, &err),
+        TG_EIO);
     ck_assert_msg(strstr(err.text, "TLS with registry"), "%s", err.text);
     registry_free(r);
 }
@@ -495,8 +508,9 @@ START_TEST(allocation_failures)
                                      NULL};
                 struct registry_image img;
                 struct tg_error err = {.text = ""};
-                enum tg_rc rc =
-                    registry_lookup(r, &ref, D | U, registry_now_ms() + 5000, &img, &err);
+                enum tg_rc rc = registry_lookup(
+                    r, &(struct registry_request){&ref, D | U, registry_now_ms() + 5000},
+                    &img, &err);
                 ck_assert_msg(rc == TG_OK || rc == TG_ENOMEM || rc == TG_ENOTFOUND,
                               "n=%ld %s: %d %s", n, repos[k], rc, err.text);
                 registry_image_cleanup(&img);

@@ -135,7 +135,8 @@ static enum tg_rc lookup(struct registry *r, const char *host_key, const char *r
     const char *host = env(host_key);
     snprintf(name, sizeof(name), "%s/%s", host, repo);
     struct imgref ref = {host, repo, name, tag, NULL};
-    return registry_lookup(r, &ref, want, registry_now_ms() + 10000, img, err);
+    struct registry_request rq = {&ref, want, registry_now_ms() + 10000};
+    return registry_lookup(r, &rq, img, err);
 }
 
 #define D REGISTRY_WANT_DIGEST
