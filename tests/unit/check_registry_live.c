@@ -197,6 +197,8 @@ END_TEST
 struct racer {
     pthread_t th;
     struct registry *r;
+    const struct imgref
+        *ref; /* built before the threads start: env() is not thread-safe */
     enum tg_rc rc;
     char user[32];
 };
@@ -205,7 +207,8 @@ static void *race(void *arg)
 {
     struct racer *x = arg;
     struct registry_image img;
-    x->rc = lookup(x->r, "PLAIN", "named", "1.0", D | U, &img, NULL);
+    struct registry_request rq = {x->ref, D | U, registry_now_ms() + 10000};
+    x->rc = registry_lookup(x->r, &rq, &img, NULL);
     if (x->rc == TG_OK)
         snprintf(x->user, sizeof(x->user), "%s", img.config_user);
     registry_image_cleanup(&img);
@@ -226,9 +229,13 @@ START_TEST(cache_spares_the_registry)
         registry_image_cleanup(&img);
     }
     ck_assert_int_eq(requests("plain", "/v2/uid/"), before + 2);
+    char name[128];
+    const char *host = env("PLAIN");
+    snprintf(name, sizeof(name), "%s/named", host);
+    struct imgref ref = {host, "named", name, "1.0", NULL};
     struct racer rs[8];
     for (size_t i = 0; i < ARRAY_LEN(rs); i++) {
-        rs[i] = (struct racer){.r = r};
+        rs[i] = (struct racer){.r = r, .ref = &ref};
         ck_assert_int_eq(pthread_create(&rs[i].th, NULL, race, &rs[i]), 0);
     }
     for (size_t i = 0; i < ARRAY_LEN(rs); i++) {
