@@ -1021,7 +1021,8 @@ enum tg_rc registry_lookup(struct registry *r, const struct registry_request *rq
         buf_cleanup(&key);
         return tg_error_setf(err, TG_ENOMEM, "out of memory");
     }
-    struct registry_query q = {buf_str(&key), lk.deadline_ms, fetch, &lk};
+    struct registry_query q = {buf_str(&key), lk.deadline_ms, fetch, &lk,
+                               lk.deadline_ms < now + r->timeout_ms};
     enum tg_rc rc = registry_cache_get(r->cache, &q, out, err);
     buf_cleanup(&key);
     return rc;

@@ -282,6 +282,8 @@ static enum tg_rc run_flight(struct registry_cache *c, struct entry *e,
         snprintf(e->reason, sizeof(e->reason), "%s", ferr.text);
     }
     long long ttl = frc == TG_OK ? c->ttl_ms : c->error_ttl_ms;
+    if (frc == TG_ENOMEM || (frc == TG_ETIMEDOUT && q->cut_short))
+        ttl = 0; /* our failure, not the registry's: the next caller tries again */
     e->expires_ms = registry_now_ms() + ttl;
     pthread_cond_broadcast(&c->done);
     enum tg_rc rc = answer(e, out, err);

@@ -43,12 +43,16 @@ long long registry_now_ms(void);
 /* One question to the cache.  `fetch` runs the real lookup on a miss, on
  * the calling thread and without the cache's lock: it fills `out` and
  * returns TG_OK, or returns the failure with err->text a short reason
- * (cached as given). */
+ * (cached as given).  TG_ENOMEM is never cached: it says nothing about the
+ * registry. */
 struct registry_query {
-    const char *key;       /* what is asked, e.g. "D docker.io/library/nginx:1.25" */
+    const char *key;       /* what is asked, e.g. "1 docker.io/library/nginx:1.25" */
     long long deadline_ms; /* registry_now_ms clock */
     enum tg_rc (*fetch)(void *arg, struct registry_image *out, struct tg_error *err);
     void *arg;
+    /* The fetch runs on less than the usual budget (the caller's deadline
+     * is near), so a TG_ETIMEDOUT from it is not cached either. */
+    bool cut_short;
 };
 
 struct registry_cache;

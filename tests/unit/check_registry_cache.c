@@ -47,7 +47,7 @@ static enum tg_rc get(struct registry_cache *c, struct fake *f, const char *key,
                       struct registry_image *img, struct tg_error *err)
 {
     f->key = key;
-    struct registry_query q = {key, registry_now_ms() + 5000, fake_fetch, f};
+    struct registry_query q = {key, registry_now_ms() + 5000, fake_fetch, f, false};
     return registry_cache_get(c, &q, img, err);
 }
 
@@ -120,6 +120,34 @@ START_TEST(failures_are_cached_briefly)
 }
 END_TEST
 
+/* Which failures say something about the registry, and so are kept. */
+static const struct {
+    enum tg_rc rc;
+    bool cut_short;
+    bool kept;
+} kept_failures[] = {
+    {TG_ETIMEDOUT, false, true}, /* the registry was slow with a full budget */
+    {TG_ETIMEDOUT, true, false}, /* the caller's deadline was near */
+    {TG_EIO, true, true},        /* refused is refused, budget or not */
+    {TG_ENOTFOUND, false, true}, /* no such tag */
+    {TG_ENOMEM, false, false},   /* ours, not the registry's */
+};
+
+START_TEST(which_failures_are_kept)
+{
+    struct registry_cache *c = registry_cache_new(16, 10000, 10000);
+    struct fake f = {.rc = kept_failures[_i].rc, .key = "x"};
+    for (int k = 0; k < 2; k++) {
+        struct registry_image img;
+        struct registry_query q = {"x", registry_now_ms() + 5000, fake_fetch, &f,
+                                   kept_failures[_i].cut_short};
+        ck_assert_int_eq(registry_cache_get(c, &q, &img, NULL), kept_failures[_i].rc);
+    }
+    ck_assert_int_eq(atomic_load(&f.calls), kept_failures[_i].kept ? 1 : 2);
+    registry_cache_free(c);
+}
+END_TEST
+
 struct racer {
     pthread_t th;
     struct registry_cache *c;
@@ -139,7 +167,7 @@ static void *race(void *arg)
     if (r->start)
         pthread_barrier_wait(r->start);
     long long t0 = registry_now_ms();
-    struct registry_query q = {r->key, t0 + r->wait_ms, fake_fetch, r->f};
+    struct registry_query q = {r->key, t0 + r->wait_ms, fake_fetch, r->f, false};
     r->rc = registry_cache_get(r->c, &q, &r->img, &err);
     r->took_ms = registry_now_ms() - t0;
     return NULL;
@@ -244,6 +272,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, sequences, 0, ARRAY_LEN(seqs));
     tcase_add_test(tc, failures_are_cached_briefly);
+    tcase_add_loop_test(tc, which_failures_are_kept, 0, ARRAY_LEN(kept_failures));
     tcase_add_loop_test(tc, single_flight, 0, ARRAY_LEN(max_rows));
     tcase_add_test(tc, waiter_deadline);
     tcase_add_test(tc, allocation_failures);

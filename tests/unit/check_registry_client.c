@@ -404,6 +404,12 @@ START_TEST(silent_registry)
         registry_lookup(r, &(struct registry_request){&ref2, D, t0 + 100}, &img, &err),
         TG_ETIMEDOUT);
     ck_assert_int_lt(registry_now_ms() - t0, 100 + slack_ms());
+    ck_assert_msg(strstr(err.text, "within 100 ms"), "%s", err.text);
+    /* ...and its timeout is not cached: with the full budget, it tries again */
+    ck_assert_int_eq(
+        registry_lookup(r, &(struct registry_request){&ref2, D, t0 + 10000}, &img, &err),
+        TG_ETIMEDOUT);
+    ck_assert_msg(strstr(err.text, want), "%s", err.text);
     registry_free(r);
     close(fd);
 }
