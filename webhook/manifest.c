@@ -184,6 +184,19 @@ static enum tg_rc check_json_depth(const char *data, size_t len, const char *sou
     return TG_OK;
 }
 
+/* jansson reports some failed allocations (a key, a string buffer) as
+ * syntax errors, or with no text at all.  If memory is short right now,
+ * that is the likelier story. */
+static int jansson_out_of_memory(const json_error_t *jerr)
+{
+    if (json_error_code(jerr) == json_error_out_of_memory || !jerr->text[0])
+        return 1;
+    void *probe = tg_malloc(64);
+    int short_of_memory = probe == NULL;
+    tg_free(probe);
+    return short_of_memory;
+}
+
 /* One JSON value after another ("kubectl get -o json" output concatenated,
  * or a JSON stream): jansson stops after each value and says where. */
 static enum tg_rc load_json(struct loader *ld, const char *data, size_t len,
@@ -200,14 +213,20 @@ static enum tg_rc load_json(struct loader *ld, const char *data, size_t len,
         if (pos == len)
             break;
         json_error_t jerr;
+        memset(&jerr, 0,
+               sizeof(jerr)); /* jansson leaves it unset when OOM strikes early */
         json_t *v = json_loadb(data + pos, len - pos,
                                JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
         if (!v) {
-            if (json_error_code(&jerr) == json_error_out_of_memory)
+            if (jansson_out_of_memory(&jerr))
                 return tg_error_set(err, TG_ENOMEM, ld->source, 0, 0, "out of memory");
-            return tg_error_set(err, TG_EINVAL, ld->source, line + jerr.line - 1,
-                                jerr.line == 1 ? col + jerr.column - 1 : jerr.column,
-                                "malformed JSON: %s", jerr.text);
+            return tg_error_set(
+                err, TG_EINVAL, ld->source, line + jerr.line - 1,
+                jerr.line == 1 ? col + jerr.column - 1 : jerr.column,
+                "malformed JSON: %s",
+                strstr(jerr.text, "JSON_ALLOW_NUL")
+                    ? "a NUL character (\\u0000) is not allowed in a string"
+                    : jerr.text);
         }
         rc = add_doc(ld, v, line, col, err);
         track(data, pos, pos + (size_t)jerr.position, &line, &col);

@@ -2,14 +2,21 @@
  *
  * `tollgate check` reads what people keep in their repositories and what
  * `kubectl get -o json|yaml` prints: one or many YAML documents ("---"), a
- * JSON value or a stream of them, and `kind: List` or any `*List` kind
- * (items are flattened into separate objects).  YAML is turned into jansson
- * values with the scalar typing that kubectl applies (sigs.k8s.io/yaml on
- * go-yaml v2, YAML 1.1): plain `true`/`false` (and yes/no/on/off) are
- * booleans, plain integers and floats are numbers, `null`/`~`/empty are null,
- * quoted scalars are always strings.  Anchors and aliases are expanded with
- * a bound on the total size (no "billion laughs"); nesting deeper than
- * MANIFEST_MAX_DEPTH is an error, as are non-string mapping keys.
+ * JSON value or a stream of them, and `kind: List` or any `*List` kind with
+ * an `items` array (items are flattened into separate objects).  As kubectl
+ * decides, input whose first non-space byte is `{` or `[` is JSON (parsed
+ * with duplicate keys refused), anything else YAML.  YAML becomes jansson
+ * values with kubectl's typing (sigs.k8s.io/yaml on go-yaml v2, YAML 1.1;
+ * the rules are in yaml_resolve.h, the reader in yaml_read.h): plain
+ * true/yes/on/y and false/no/off/n are booleans, plain integers (also 0x1F,
+ * 0o17, 017, 1_000) and floats are numbers, null/~/empty are null, quoted
+ * and block scalars are strings, int/bool keys become their text ("1",
+ * "true").  Aliases are expanded into copies, at most
+ * MANIFEST_MAX_ALIAS_NODES values per input; the merge key `<<` works.
+ * Nesting deeper than MANIFEST_MAX_DEPTH, duplicate keys, non-scalar keys,
+ * .inf/.nan values (no JSON form) and documents that are not mappings are
+ * errors.  Every error names the source with a 1-based line and column
+ * (column 0 when only the line is known) and says what to fix.
  * Pure apart from the bytes given; thread-safe.
  */
 #ifndef TOLLGATE_MANIFEST_H
@@ -41,20 +48,33 @@ struct manifest_set {
     enum manifest_format format; /* what the input was, for output in kind */
 };
 
-/* Parse all documents of `data`.  `source` names the input in errors
- * ("deploy.yaml", "<stdin>").  Empty documents are skipped; a document that
- * is not a mapping is an error.  On failure err has source, line, column.
- * On success *out (caller storage) holds the objects; release with
- * manifest_set_cleanup. */
+/* Parse all documents of data[0..len) (need not be NUL-terminated).
+ * `source` names the input in errors ("deploy.yaml", "<stdin>"; NULL gives
+ * "<input>").  Empty and null documents are skipped, so *out may hold no
+ * objects.  Each doc's line is where its mapping starts; objects from a
+ * List carry the line of the List, and items of a typed list (PodList,
+ * DeploymentList) without their own kind/apiVersion get them from the list.
+ * Returns TG_EINVAL for malformed or refused input, TG_ENOMEM when memory
+ * runs out; err (may be NULL) then has source, line, column and text, and
+ * *out is untouched.  On success *out (caller storage) owns the objects;
+ * release with manifest_set_cleanup. */
 TG_MUST_CHECK enum tg_rc manifest_load(const char *data, size_t len, const char *source,
                                        struct manifest_set *out, struct tg_error *err);
 
-void manifest_set_cleanup(struct manifest_set *set); /* NULL-safe */
+/* Drop the objects and the array; `set` may be reused.  NULL-safe. */
+void manifest_set_cleanup(struct manifest_set *set);
 
-/* Write `objects` (an array of JSON objects) back in `format`: YAML as
- * "---"-separated block documents whose scalars keep their types on a
- * round trip (strings that would read as another type are quoted), JSON as
- * one pretty-printed value per object.  Used by `tollgate check --fix`. */
+/* Append `objects` (a JSON array of objects, only read) to `out` in
+ * `format`.  YAML: block documents separated by "---" lines, keys in
+ * order, strings quoted wherever a plain scalar would read back as another
+ * type or break the syntax, multi-line strings as literal blocks (see
+ * yaml_write.h); comments and anchors of the source are not kept.  JSON:
+ * each object pretty-printed (2-space indent, keys in order) on its own,
+ * newline-terminated.  Either way manifest_load() of the text gives the
+ * same objects back.  All or nothing: on failure `out` is unchanged.
+ * TG_EINVAL when `objects` is not an array of objects or nests deeper than
+ * MANIFEST_MAX_DEPTH, TG_ETOOBIG past out's cap, TG_ENOMEM.  Used by
+ * `tollgate check --fix`. */
 TG_MUST_CHECK enum tg_rc manifest_emit(const json_t *objects, enum manifest_format format,
                                        struct buf *out, struct tg_error *err);
 

@@ -95,15 +95,16 @@ static bool strlist_has(const struct strlist *l, const char *s)
 static bool expr_matches(const struct selector_expr *e, const json_t *labels)
 {
     const char *v = label_get(labels, e->key);
+    bool present = v;
     switch (e->op) {
     case SELECTOR_IN:
-        return v && strlist_has(&e->values, v);
+        return present && strlist_has(&e->values, v);
     case SELECTOR_NOT_IN:
-        return !v || !strlist_has(&e->values, v); /* absent key: matches */
+        return !present || !strlist_has(&e->values, v); /* absent key: matches */
     case SELECTOR_EXISTS:
-        return v != NULL;
+        return present;
     case SELECTOR_DOES_NOT_EXIST:
-        return v == NULL;
+        return !present;
     }
     return false;
 }

@@ -49,7 +49,7 @@ static enum tg_rc load_document(struct policy *p, struct policy_schema_state *st
         return too_big(err, source);
     struct arena tree;
     struct ynode *root = NULL;
-    arena_init(&tree, 0); /* bounded by YAML_MAX_NODES and the file cap */
+    arena_init(&tree, 0); /* bounded by POLICY_YAML_MAX_NODES and the file cap */
     enum tg_rc rc = policy_yaml_parse(data, len, source, &tree, &root, err);
     if (rc == TG_OK)
         rc = policy_schema_apply(p, st, root, source, err);

@@ -1,10 +1,11 @@
 /* policy_load.h -- reading policy files (YAML, via libyaml) into a policy.
  *
- * The format (documented in policies/README.md and in the shipped files):
- *     apiVersion: tollgate.dev/v1
- *     kind: Policy
- *     metadata: {name: baseline}
- *     spec:
+ * The format (every key, type and default in policies/README.md; the keys
+ * themselves are the tables of policy_schema.c):
+ *     apiVersion: tollgate.dev/v1          required, exactly
+ *     kind: Policy                         required, exactly
+ *     metadata: {name: baseline}           required; labels/annotations ignored
+ *     spec:                                optional: without it, the defaults
  *       mode: enforce | audit
  *       exclude: {namespaces: [...], objectSelector: {matchLabels, matchExpressions}}
  *       overrides: [{namespaces: [...], objectSelector: {...}, mode: audit}]

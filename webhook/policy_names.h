@@ -1,5 +1,5 @@
 /* policy_names.h -- is this string a valid namespace pattern, container
- * name, image prefix, label key...?  Validators for policy values.
+ * name, label key...?  Validators for policy values.
  *
  * Each returns NULL when the string is fine, or a static phrase that
  * completes "\"<value>\" ..." in an error message and says what is allowed,
@@ -7,6 +7,8 @@
  * at most 63 characters)".  The checks are Kubernetes' own rules where
  * Kubernetes has one, so a value that could never match anything is caught
  * when the policy loads, not silently ignored at admission.
+ * Image prefixes are checked by imgref_normalise_prefix (imgref.h), the
+ * same code that matches them.
  * Pure; thread-safe.
  */
 #ifndef TOLLGATE_POLICY_NAMES_H
@@ -21,15 +23,6 @@ const char *policy_check_namespace_pattern(const char *s);
 
 /* A container name (DNS label, 1..63 chars). */
 const char *policy_check_container_name(const char *s);
-
-/* A prefix of normalised image names: "docker.io", "ghcr.io/acme",
- * "localhost:5000/team", "nginx" (Docker Hub short forms are allowed; the
- * matcher normalises them).  Follows the distribution grammar: a host
- * [":" port] first component when it has a '.' or ':' or is "localhost",
- * then lowercase path components; no tag, no digest, no empty component.
- * (This is a syntactic check of the prefix only; imgref.h parses whole
- * references.) */
-const char *policy_check_image_prefix(const char *s);
 
 /* A label key ("app", "example.com/tier") and a label value ("" allowed),
  * as Kubernetes validates them. */

@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgref.h"
 #include "policy_names.h"
 
 #define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
+#define MAX_TABLE_KEYS 16      /* keys in one table; checked below the tables */
 
 struct walk {
     struct policy *p;
@@ -37,10 +39,41 @@ struct field {
     size_t offset;                       /* of the member within base */
     const struct field *sub;             /* nested mapping: its keys */
     const char *(*check)(const char *s); /* strings and list items: policy_names.h */
-    long min, max;                       /* integers */
-    size_t flag; /* bool member set when the key is given; 0 = none (never first) */
+    /* ...or a check that needs more than a static reason (image prefixes) */
+    enum tg_rc (*verify)(struct walk *w, const struct ynode *v, const char *s);
+    long min, max; /* integers */
+    size_t flag;   /* bool member set when the key is given; 0 = none (never first) */
     bool required;
 };
+
+/* Table entries, one line each (after Redis's createBoolConfig and
+ * friends); entries that need more (required keys, special readers) spell
+ * out their initializers. */
+/* clang-format off */
+#define BOOL_FIELD(k, type, m) {.key = k, .read = read_bool, .offset = offsetof(type, m)}
+#define ENUM_FIELD(k, reader, type, m)                                          \
+    {.key = k, .read = reader, .offset = offsetof(type, m)}
+#define INT_FIELD(k, type, m, lo)                                               \
+    {.key = k, .read = read_int, .offset = offsetof(type, m), .min = lo, .max = INT_MAX}
+/* A uid/gid: a long with a "was set" flag named set_<member>. */
+#define ID_FIELD(k, type, m, lo)                                                \
+    {.key = k, .read = read_long, .offset = offsetof(type, m), .min = lo,     \
+     .max = UID_MAX, .flag = offsetof(type, set_##m)}
+#define STRING_FIELD(k, type, m, checker)                                       \
+    {.key = k, .read = read_string, .offset = offsetof(type, m), .check = checker}
+#define LIST_FIELD(k, type, m, checker)                                         \
+    {.key = k, .read = read_strlist, .offset = offsetof(type, m), .check = checker}
+#define MAP_FIELD(k, type, m, table)                                            \
+    {.key = k, .read = read_mapping, .offset = offsetof(type, m), .sub = table}
+#define PREFIX_LIST_FIELD(k, type, m)                                           \
+    {.key = k, .read = read_strlist, .offset = offsetof(type, m),             \
+     .verify = verify_image_prefix}
+#define SELECTOR_FIELD(k, type, m)                                              \
+    {.key = k, .read = read_selector, .offset = offsetof(type, m),            \
+     .flag = offsetof(type, has_##m)}
+/* clang-format on */
+
+#define UID_MAX 2147483647L /* Kubernetes takes int64, Linux uids stop here */
 
 static enum tg_rc fail(struct walk *w, const struct ynode *at, const char *fmt, ...)
     TG_PRINTF(3, 4);
@@ -117,8 +150,34 @@ static enum tg_rc checked_copy(struct walk *w, const struct field *f,
     const char *why = f->check ? f->check(s) : NULL;
     if (why)
         return fail(w, v, "\"%s\" %s", s, why);
+    rc = f->verify ? f->verify(w, v, s) : TG_OK;
+    if (rc != TG_OK)
+        return rc;
     *out = arena_strdup(&w->p->arena, s);
     return *out ? TG_OK : no_memory(w);
+}
+
+/* Image prefixes are checked the way the matcher will normalise them
+ * (imgref_name_has_prefix), so a typo is a load error instead of a prefix
+ * that silently matches nothing.  The list keeps them as written, for
+ * messages that quote the policy. */
+static enum tg_rc verify_image_prefix(struct walk *w, const struct ynode *v,
+                                      const char *s)
+{
+    struct arena scratch;
+    struct tg_error why = {0};
+    const char *normalised;
+    arena_init(&scratch, 0);
+    enum tg_rc rc = imgref_normalise_prefix(s, &scratch, &normalised, &why);
+    arena_cleanup(&scratch);
+    if (rc == TG_ENOMEM)
+        return no_memory(w);
+    if (rc == TG_OK)
+        return TG_OK;
+    struct ynode at = *v;
+    if (!v->quoted && why.column > 0) /* plain text: point at the culprit */
+        at.column += why.column - 1;
+    return fail(w, &at, "\"%s\" is not a valid image prefix: %s", s, why.text);
 }
 
 static enum tg_rc read_string(struct walk *w, const struct field *f,
@@ -449,22 +508,16 @@ static enum tg_rc read_selector_op(struct walk *w, const struct field *f,
     return rc;
 }
 
+/* clang-format off */
 static const struct field expr_fields[] = {
-    {.key = "key",
-     .read = read_string,
-     .offset = offsetof(struct selector_expr, key),
-     .check = policy_check_label_key,
-     .required = true},
-    {.key = "operator",
-     .read = read_selector_op,
-     .offset = offsetof(struct selector_expr, op),
-     .required = true},
-    {.key = "values",
-     .read = read_strlist,
-     .offset = offsetof(struct selector_expr, values),
-     .check = policy_check_label_value},
+    {.key = "key", .read = read_string, .offset = offsetof(struct selector_expr, key),
+     .check = policy_check_label_key, .required = true},
+    {.key = "operator", .read = read_selector_op,
+     .offset = offsetof(struct selector_expr, op), .required = true},
+    LIST_FIELD("values", struct selector_expr, values, policy_check_label_value),
     {0},
 };
+/* clang-format on */
 
 /* Kubernetes: In and NotIn need values, Exists and DoesNotExist take none. */
 static enum tg_rc read_expr(struct walk *w, const struct ynode *v,
@@ -532,33 +585,26 @@ static enum tg_rc read_selector(struct walk *w, const struct field *f,
 
 /* ---- the tables ------------------------------------------------------ */
 
+/* clang-format off */
 static const struct field exclude_fields[] = {
-    {.key = "namespaces",
-     .read = read_strlist_append,
+    {.key = "namespaces", .read = read_strlist_append,
      .offset = offsetof(struct exclusions, namespaces),
      .check = policy_check_namespace_pattern},
-    {.key = "objectSelector",
-     .read = read_selector,
-     .offset = offsetof(struct exclusions, object_selector),
-     .flag = offsetof(struct exclusions, has_object_selector)},
+    SELECTOR_FIELD("objectSelector", struct exclusions, object_selector),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field override_fields[] = {
-    {.key = "namespaces",
-     .read = read_strlist,
-     .offset = offsetof(struct mode_override, namespaces),
-     .check = policy_check_namespace_pattern},
-    {.key = "objectSelector",
-     .read = read_selector,
-     .offset = offsetof(struct mode_override, object_selector),
-     .flag = offsetof(struct mode_override, has_object_selector)},
-    {.key = "mode",
-     .read = read_mode,
-     .offset = offsetof(struct mode_override, mode),
+    LIST_FIELD("namespaces", struct mode_override, namespaces,
+               policy_check_namespace_pattern),
+    SELECTOR_FIELD("objectSelector", struct mode_override, object_selector),
+    {.key = "mode", .read = read_mode, .offset = offsetof(struct mode_override, mode),
      .required = true},
     {0},
 };
+/* clang-format on */
 
 static enum tg_rc read_override(struct walk *w, const struct ynode *v,
                                 struct mode_override *o)
@@ -598,181 +644,144 @@ static enum tg_rc read_overrides(struct walk *w, const struct field *f,
     return TG_OK;
 }
 
+/* clang-format off */
 static const struct field exempt_fields[] = {
-    {.key = "images",
-     .read = read_strlist,
-     .offset = offsetof(struct rule_common, exempt_images),
-     .check = policy_check_image_prefix},
-    {.key = "containers",
-     .read = read_strlist,
-     .offset = offsetof(struct rule_common, exempt_containers),
-     .check = policy_check_container_name},
-    {.key = "reason",
-     .read = read_string,
-     .offset = offsetof(struct rule_common, exempt_reason),
-     .check = policy_check_reason},
+    PREFIX_LIST_FIELD("images", struct rule_common, exempt_images),
+    LIST_FIELD("containers", struct rule_common, exempt_containers,
+               policy_check_container_name),
+    STRING_FIELD("reason", struct rule_common, exempt_reason, policy_check_reason),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 /* The keys every rule has; `type` is the rule's config struct, which
  * starts with its struct rule_common. */
-#define COMMON_FIELDS(type)                                                              \
-    {.key = "action", .read = read_action, .offset = offsetof(type, common.action)},     \
-        {.key = "exempt",                                                                \
-         .read = read_mapping,                                                           \
-         .offset = offsetof(type, common),                                               \
-         .sub = exempt_fields},                                                          \
-    {                                                                                    \
-        .key = "onLookupFailure", .read = read_lookup,                                   \
-        .offset = offsetof(type, common.allow_on_lookup_failure)                         \
-    }
+#define COMMON_FIELDS(type)                                                    \
+    ENUM_FIELD("action", read_action, type, common.action),                   \
+    MAP_FIELD("exempt", type, common, exempt_fields),                         \
+    ENUM_FIELD("onLookupFailure", read_lookup, type, common.allow_on_lookup_failure)
+/* clang-format on */
 
-#define UID_MAX 2147483647L /* Kubernetes takes int64, Linux uids stop here */
-
+/* clang-format off */
 static const struct field run_as_non_root_fields[] = {
     COMMON_FIELDS(struct run_as_non_root_config),
-    {.key = "runAsUser",
-     .read = read_long,
-     .offset = offsetof(struct run_as_non_root_config, run_as_user),
-     .min = 1,
-     .max = UID_MAX,
-     .flag = offsetof(struct run_as_non_root_config, set_run_as_user)},
-    {.key = "runAsGroup",
-     .read = read_long,
-     .offset = offsetof(struct run_as_non_root_config, run_as_group),
-     .min = 0,
-     .max = UID_MAX,
-     .flag = offsetof(struct run_as_non_root_config, set_run_as_group)},
-    {.key = "checkImageUser",
-     .read = read_bool,
-     .offset = offsetof(struct run_as_non_root_config, check_image_user)},
-    {.key = "allowNamedUsers",
-     .read = read_bool,
-     .offset = offsetof(struct run_as_non_root_config, allow_named_users)},
+    ID_FIELD("runAsUser", struct run_as_non_root_config, run_as_user, 1),
+    ID_FIELD("runAsGroup", struct run_as_non_root_config, run_as_group, 0),
+    BOOL_FIELD("checkImageUser", struct run_as_non_root_config, check_image_user),
+    BOOL_FIELD("allowNamedUsers", struct run_as_non_root_config, allow_named_users),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field pinned_tags_fields[] = {
     COMMON_FIELDS(struct pinned_tags_config),
-    {.key = "requireDigest",
-     .read = read_bool,
-     .offset = offsetof(struct pinned_tags_config, require_digest)},
-    {.key = "resolveDigest",
-     .read = read_bool,
-     .offset = offsetof(struct pinned_tags_config, resolve_digest)},
+    BOOL_FIELD("requireDigest", struct pinned_tags_config, require_digest),
+    BOOL_FIELD("resolveDigest", struct pinned_tags_config, resolve_digest),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field probe_default_fields[] = {
-    {.key = "initialDelaySeconds",
-     .read = read_int,
-     .offset = offsetof(struct probe_defaults, initial_delay_seconds),
-     .min = 0,
-     .max = INT_MAX},
-    {.key = "periodSeconds",
-     .read = read_int,
-     .offset = offsetof(struct probe_defaults, period_seconds),
-     .min = 1,
-     .max = INT_MAX},
-    {.key = "timeoutSeconds",
-     .read = read_int,
-     .offset = offsetof(struct probe_defaults, timeout_seconds),
-     .min = 1,
-     .max = INT_MAX},
-    {.key = "failureThreshold",
-     .read = read_int,
-     .offset = offsetof(struct probe_defaults, failure_threshold),
-     .min = 1,
-     .max = INT_MAX},
+    INT_FIELD("initialDelaySeconds", struct probe_defaults, initial_delay_seconds, 0),
+    INT_FIELD("periodSeconds", struct probe_defaults, period_seconds, 1),
+    INT_FIELD("timeoutSeconds", struct probe_defaults, timeout_seconds, 1),
+    INT_FIELD("failureThreshold", struct probe_defaults, failure_threshold, 1),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field probes_fields[] = {
     COMMON_FIELDS(struct probes_config),
-    {.key = "require",
-     .read = read_probe_kinds,
-     .offset = offsetof(struct probes_config, required)},
-    {.key = "addDefaultTcp",
-     .read = read_bool,
-     .offset = offsetof(struct probes_config, add_default_tcp)},
-    {.key = "defaults",
-     .read = read_mapping,
-     .offset = offsetof(struct probes_config, defaults),
-     .sub = probe_default_fields},
+    ENUM_FIELD("require", read_probe_kinds, struct probes_config, required),
+    BOOL_FIELD("addDefaultTcp", struct probes_config, add_default_tcp),
+    MAP_FIELD("defaults", struct probes_config, defaults, probe_default_fields),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field allowed_registries_fields[] = {
     COMMON_FIELDS(struct allowed_registries_config),
-    {.key = "registries",
-     .read = read_strlist,
-     .offset = offsetof(struct allowed_registries_config, registries),
-     .check = policy_check_image_prefix},
+    PREFIX_LIST_FIELD("registries", struct allowed_registries_config, registries),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field image_pull_policy_fields[] = {
     COMMON_FIELDS(struct image_pull_policy_config),
     {0},
 };
+/* clang-format on */
 
 /* One entry per rule: adding a rule starts here. */
+/* clang-format off */
 static const struct field rules[] = {
-    {.key = "runAsNonRoot",
-     .read = read_mapping,
-     .offset = offsetof(struct policy, run_as_non_root),
-     .sub = run_as_non_root_fields},
-    {.key = "pinnedTags",
-     .read = read_mapping,
-     .offset = offsetof(struct policy, pinned_tags),
-     .sub = pinned_tags_fields},
-    {.key = "probes",
-     .read = read_mapping,
-     .offset = offsetof(struct policy, probes),
-     .sub = probes_fields},
-    {.key = "allowedRegistries",
-     .read = read_registries_rule,
+    MAP_FIELD("runAsNonRoot", struct policy, run_as_non_root, run_as_non_root_fields),
+    MAP_FIELD("pinnedTags", struct policy, pinned_tags, pinned_tags_fields),
+    MAP_FIELD("probes", struct policy, probes, probes_fields),
+    {.key = "allowedRegistries", .read = read_registries_rule,
      .offset = offsetof(struct policy, allowed_registries),
      .sub = allowed_registries_fields},
-    {.key = "imagePullPolicy",
-     .read = read_mapping,
-     .offset = offsetof(struct policy, image_pull_policy),
-     .sub = image_pull_policy_fields},
+    MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy,
+              image_pull_policy_fields),
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field spec_fields[] = {
-    {.key = "mode", .read = read_mode, .offset = offsetof(struct policy, mode)},
-    {.key = "exclude",
-     .read = read_mapping,
-     .offset = offsetof(struct policy, exclude),
-     .sub = exclude_fields},
-    {.key = "overrides", .read = read_overrides},
+    ENUM_FIELD("mode", read_mode, struct policy, mode),
+    MAP_FIELD("exclude", struct policy, exclude, exclude_fields),
+    {.key = "overrides", .read = read_overrides}, /* base is the policy */
     {.key = "rules", .read = read_mapping, .sub = rules},
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field metadata_fields[] = {
-    {.key = "name",
-     .read = read_name,
-     .offset = offsetof(struct policy, name),
-     .check = policy_check_policy_name,
-     .required = true},
+    {.key = "name", .read = read_name, .offset = offsetof(struct policy, name),
+     .check = policy_check_policy_name, .required = true},
     {.key = "labels", .read = read_ignored_mapping},
     {.key = "annotations", .read = read_ignored_mapping},
     {0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct field document_fields[] = {
-    {.key = "apiVersion",
-     .read = read_const,
-     .check = check_api_version,
+    {.key = "apiVersion", .read = read_const, .check = check_api_version,
      .required = true},
     {.key = "kind", .read = read_const, .check = check_kind, .required = true},
     {.key = "metadata", .read = read_mapping, .sub = metadata_fields, .required = true},
     {.key = "spec", .read = read_mapping, .sub = spec_fields},
     {0},
 };
+/* clang-format on */
+
+/* apply_fields tracks the keys of one table in a fixed array ({0} ends a table). */
+#define TABLE_FITS(t)                                                                    \
+    _Static_assert(ARRAY_LEN(t) <= MAX_TABLE_KEYS + 1, #t " is too long")
+TABLE_FITS(expr_fields);
+TABLE_FITS(selector_fields);
+TABLE_FITS(exclude_fields);
+TABLE_FITS(override_fields);
+TABLE_FITS(exempt_fields);
+TABLE_FITS(run_as_non_root_fields);
+TABLE_FITS(pinned_tags_fields);
+TABLE_FITS(probe_default_fields);
+TABLE_FITS(probes_fields);
+TABLE_FITS(allowed_registries_fields);
+TABLE_FITS(image_pull_policy_fields);
+TABLE_FITS(rules);
+TABLE_FITS(spec_fields);
+TABLE_FITS(metadata_fields);
+TABLE_FITS(document_fields);
 
 /* ---- walking a mapping against a table ------------------------------- */
 
@@ -847,7 +856,7 @@ static enum tg_rc check_required(struct walk *w, const struct ynode *map,
 static enum tg_rc apply_fields(struct walk *w, const struct ynode *map,
                                const struct field *fields, void *base)
 {
-    int seen_line[32] = {0}; /* per field: line where it was set; tables are small */
+    int seen_line[MAX_TABLE_KEYS] = {0}; /* per field: line where it was set */
     if (map->kind != YNODE_MAPPING)
         return expected(w, map, "a mapping");
     for (const struct ynode *k = map->first; k; k = k->next->next) {

@@ -2,7 +2,7 @@
  *
  * The event API (rather than yaml_parser_load) lets us refuse aliases and
  * tags where they appear and stop at the depth limit before libyaml has
- * built anything, so a hostile file costs at most YAML_MAX_NODES nodes.
+ * built anything, so a hostile file costs at most POLICY_YAML_MAX_NODES nodes.
  */
 #include "policy_yaml.h"
 
@@ -18,7 +18,7 @@ struct builder {
     struct arena *a;
     const char *source;
     struct tg_error *err;
-    struct ynode *stack[YAML_MAX_DEPTH]; /* open collections, innermost last */
+    struct ynode *stack[POLICY_YAML_MAX_DEPTH]; /* open collections, innermost last */
     size_t depth;
     size_t n_nodes;
     int n_docs;
@@ -50,9 +50,9 @@ static enum tg_rc no_memory(struct builder *b)
 static enum tg_rc add_node(struct builder *b, enum ynode_kind kind, yaml_mark_t m,
                            struct ynode **out)
 {
-    if (++b->n_nodes > YAML_MAX_NODES)
+    if (++b->n_nodes > POLICY_YAML_MAX_NODES)
         return fail(b, TG_ETOOBIG, m, "more than %d YAML nodes in one policy file",
-                    YAML_MAX_NODES);
+                    POLICY_YAML_MAX_NODES);
     struct ynode *n = arena_zalloc(b->a, sizeof(*n));
     if (!n)
         return no_memory(b);
@@ -81,10 +81,10 @@ static enum tg_rc open_collection(struct builder *b, const yaml_event_t *ev,
         return fail(b, TG_EINVAL, ev->start_mark,
                     "YAML tags (\"%s\") are not supported in policy files",
                     (const char *)tag);
-    if (b->depth == YAML_MAX_DEPTH)
+    if (b->depth == POLICY_YAML_MAX_DEPTH)
         return fail(b, TG_ETOOBIG, ev->start_mark,
                     "nesting deeper than %d levels; a policy is never this deep",
-                    YAML_MAX_DEPTH);
+                    POLICY_YAML_MAX_DEPTH);
     struct ynode *n;
     enum tg_rc rc = add_node(b, kind, ev->start_mark, &n);
     if (rc != TG_OK)
@@ -149,10 +149,34 @@ static enum tg_rc handle_event(struct builder *b, const yaml_event_t *ev)
     }
 }
 
+/* libyaml's reader (encoding) errors carry a byte offset, not a mark. */
+static enum tg_rc reader_error(struct builder *b, const yaml_parser_t *parser)
+{
+    yaml_mark_t m = {0};
+    size_t end = parser->problem_offset < b->len ? parser->problem_offset : b->len;
+    for (size_t i = 0; i < end; i++) {
+        if (b->data[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)b->data[i] & 0xc0) != 0x80) {
+            m.column++; /* count characters, not UTF-8 continuation bytes */
+        }
+    }
+    const char *problem = parser->problem ? parser->problem : "unreadable input";
+    if (parser->problem_value >= 0)
+        return fail(b, TG_EINVAL, m,
+                    "YAML syntax error: %s (byte 0x%02x); policy files are "
+                    "UTF-8 text",
+                    problem, (unsigned)parser->problem_value & 0xffu);
+    return fail(b, TG_EINVAL, m, "YAML syntax error: %s", problem);
+}
+
 static enum tg_rc syntax_error(struct builder *b, const yaml_parser_t *parser)
 {
     if (parser->error == YAML_MEMORY_ERROR)
         return no_memory(b);
+    if (parser->error == YAML_READER_ERROR)
+        return reader_error(b, parser);
     const char *problem = parser->problem ? parser->problem : "unknown problem";
     size_t at = parser->problem_mark.index;
     if (at < b->len && b->data[at] == '\t') /* libyaml's own message does not say */

@@ -10,7 +10,8 @@
  *     lost its contents must not silently mean "defaults");
  *   - no aliases (they make a small file expand into a huge tree) and no
  *     explicit tags ("!!str"): the schema decides what a scalar means;
- *   - at most YAML_MAX_DEPTH levels of nesting and YAML_MAX_NODES nodes;
+ *   - at most POLICY_YAML_MAX_DEPTH levels of nesting and
+ *     POLICY_YAML_MAX_NODES nodes;
  *   - no NUL bytes inside scalars.
  * Scalars are kept as text: libyaml resolves no types, so `off` stays the
  * string "off" and `yes` is not a boolean.
@@ -25,8 +26,8 @@
 #include "arena.h"
 #include "error.h"
 
-#define YAML_MAX_DEPTH 32
-#define YAML_MAX_NODES 100000
+#define POLICY_YAML_MAX_DEPTH 32
+#define POLICY_YAML_MAX_NODES 100000
 
 enum ynode_kind {
     YNODE_SCALAR,

@@ -30,10 +30,12 @@ struct frame {
     yaml_mark_t mark; /* where the collection starts */
     size_t nodes;     /* values inside, for the alias budget */
     int height;       /* levels of collections inside, itself included */
+    int *key_lines;   /* line of each key, in the object's order (owned) */
+    size_t n_keys;
+    size_t keys_alloc;
 };
 
 struct anchor {
-    char *name;    /* owned */
     json_t *value; /* one reference, released when the document ends */
     size_t nodes;
     int height;
@@ -56,6 +58,7 @@ struct reader {
     struct frame *frames; /* MANIFEST_MAX_DEPTH of them */
     size_t depth;
     struct anchor *anchors;
+    json_t *anchor_index; /* name -> position in anchors[], latest wins (owned) */
     size_t n_anchors;
     size_t anchors_alloc;
     size_t alias_nodes; /* copied by aliases so far, whole input */
@@ -89,16 +92,16 @@ static void frame_cleanup(struct frame *f)
     json_decref(f->merges);
     tg_free(f->key);
     tg_free(f->anchor);
+    tg_free(f->key_lines);
     memset(f, 0, sizeof(*f));
 }
 
 static void anchors_clear(struct reader *r)
 {
-    for (size_t i = 0; i < r->n_anchors; i++) {
-        tg_free(r->anchors[i].name);
+    for (size_t i = 0; i < r->n_anchors; i++)
         json_decref(r->anchors[i].value);
-    }
     r->n_anchors = 0;
+    json_object_clear(r->anchor_index);
 }
 
 static struct frame *top(struct reader *r)
@@ -120,10 +123,12 @@ static void note_root_mark(struct reader *r, const yaml_mark_t *m)
     }
 }
 
-/* Takes `*name` (owned, may be NULL: nothing to do). */
-static enum tg_rc add_anchor(struct reader *r, char **name, const struct node *n)
+/* `name` may be NULL: nothing to do.  A later anchor of the same name
+ * hides an earlier one (YAML allows redefining); the index finds the
+ * latest without a scan, so many anchors cost no quadratic time. */
+static enum tg_rc add_anchor(struct reader *r, const char *name, const struct node *n)
 {
-    if (!*name)
+    if (!name)
         return TG_OK;
     if (r->n_anchors == r->anchors_alloc) {
         size_t alloc = r->anchors_alloc ? 2 * r->anchors_alloc : 8;
@@ -133,24 +138,20 @@ static enum tg_rc add_anchor(struct reader *r, char **name, const struct node *n
         r->anchors = a;
         r->anchors_alloc = alloc;
     }
-    struct anchor *a = &r->anchors[r->n_anchors++];
-    a->name = *name;
-    *name = NULL;
+    struct anchor *a = &r->anchors[r->n_anchors];
     a->value = json_incref(n->value); /* released by anchors_clear */
     a->nodes = n->nodes;
     a->height = n->height;
+    if (json_object_set_new(r->anchor_index, name,
+                            json_integer((json_int_t)r->n_anchors++)))
+        return no_memory(r);
     return TG_OK;
 }
 
-/* A later anchor of the same name hides an earlier one (YAML allows
- * redefining), hence the search from the end. */
 static const struct anchor *find_anchor(const struct reader *r, const char *name)
 {
-    for (size_t i = r->n_anchors; i > 0; i--) {
-        if (strcmp(r->anchors[i - 1].name, name) == 0)
-            return &r->anchors[i - 1];
-    }
-    return NULL;
+    json_t *at = json_object_get(r->anchor_index, name);
+    return at ? &r->anchors[json_integer_value(at)] : NULL;
 }
 
 /* Takes `v` in every case. */
@@ -242,25 +243,59 @@ static enum tg_rc complete(struct reader *r, const struct node *n, const yaml_ma
     return rc;
 }
 
+/* The line where `key` was first set: jansson keeps keys in insertion
+ * order, the same order as key_lines.  Only called for an error. */
+static int first_key_line(const struct frame *f, const char *key, size_t key_len)
+{
+    size_t i = 0;
+    const char *k;
+    size_t k_len;
+    json_t *v;
+    json_object_keylen_foreach(f->value, k, k_len, v)
+    {
+        if (k_len == key_len && memcmp(k, key, key_len) == 0)
+            return i < f->n_keys ? f->key_lines[i] : 0;
+        i++;
+    }
+    return 0;
+}
+
+static enum tg_rc note_key_line(struct reader *r, struct frame *f, const yaml_mark_t *m)
+{
+    if (f->n_keys == f->keys_alloc) {
+        size_t alloc = f->keys_alloc ? 2 * f->keys_alloc : 8;
+        int *lines = tg_realloc(f->key_lines, alloc * sizeof(*lines));
+        if (!lines)
+            return no_memory(r);
+        f->key_lines = lines;
+        f->keys_alloc = alloc;
+    }
+    f->key_lines[f->n_keys++] = (int)m->line + 1;
+    return TG_OK;
+}
+
 /* Takes `*key` (owned). */
 static enum tg_rc set_key(struct reader *r, char **key, size_t key_len,
                           const yaml_mark_t *m)
 {
     struct frame *f = top(r);
-    if (json_object_getn(f->value, *key, key_len)) {
-        enum tg_rc rc = fail_at(r, m,
-                                "duplicate key \"%.100s\": each key may appear only "
-                                "once in a mapping",
-                                *key);
+    enum tg_rc rc;
+    if (json_object_getn(f->value, *key, key_len))
+        rc = fail_at(r, m,
+                     "duplicate key \"%.100s\" (first at line %d): each key may appear "
+                     "only once in a mapping",
+                     *key, first_key_line(f, *key, key_len));
+    else
+        rc = note_key_line(r, f, m);
+    if (rc == TG_OK) {
+        f->key = *key;
+        f->key_len = key_len;
+        f->has_key = 1;
+    } else {
         tg_free(*key);
-        *key = NULL;
-        return rc;
     }
-    f->key = *key;
-    f->key_len = key_len;
-    f->has_key = 1;
     *key = NULL;
-    return TG_OK;
+    return rc;
 }
 
 static char *copy_bytes(const char *s, size_t len)
@@ -403,6 +438,11 @@ static enum tg_rc scalar_json(struct reader *r, const yaml_event_t *ev, json_t *
         break;
     case YAML_RESOLVED_STR:
     case YAML_RESOLVED_MERGE:
+        /* JSON input refuses \u0000 too: both formats give the same strings. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+            return fail_at(r, &ev->start_mark,
+                           "a NUL character (\\0) is not allowed in "
+                           "a string");
         *out = json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
         break;
     }
@@ -440,27 +480,15 @@ static enum tg_rc on_scalar(struct reader *r, const yaml_event_t *ev)
     if (wants_key(r))
         return on_key_scalar(r, ev);
     note_root_mark(r, &ev->start_mark);
-    enum tg_rc rc;
     struct node n = {NULL, 1, 0};
-    const char *name = (const char *)ev->data.scalar.anchor;
-    char *anchor = NULL;
-    rc = scalar_json(r, ev, &n.value);
-    if (rc != TG_OK)
-        goto out;
-    anchor = tg_strdup(name);
-    if (name && !anchor) {
-        rc = no_memory(r);
-        goto out;
+    enum tg_rc rc = scalar_json(r, ev, &n.value);
+    if (rc == TG_OK)
+        rc = add_anchor(r, (const char *)ev->data.scalar.anchor, &n);
+    if (rc != TG_OK) {
+        json_decref(n.value);
+        return rc;
     }
-    rc = add_anchor(r, &anchor, &n);
-    if (rc != TG_OK)
-        goto out;
-    rc = complete(r, &n, &ev->start_mark);
-    n.value = NULL; /* complete() took it */
-out:
-    tg_free(anchor);
-    json_decref(n.value);
-    return rc;
+    return complete(r, &n, &ev->start_mark);
 }
 
 static enum tg_rc on_alias(struct reader *r, const yaml_event_t *ev)
@@ -534,9 +562,9 @@ static enum tg_rc on_collection_end(struct reader *r)
     f->anchor = NULL;
     frame_cleanup(f);
     r->depth--;
-    rc = add_anchor(r, &anchor, &n);
+    rc = add_anchor(r, anchor, &n);
+    tg_free(anchor);
     if (rc != TG_OK) {
-        tg_free(anchor);
         json_decref(n.value);
         return rc;
     }
@@ -711,10 +739,10 @@ enum tg_rc yaml_read_docs(const char *data, size_t len, const char *source,
     r.sink = sink;
     enum tg_rc rc;
     r.frames = tg_calloc(MANIFEST_MAX_DEPTH, sizeof(*r.frames));
-    if (!r.frames)
-        return no_memory(&r);
-    if (!yaml_parser_initialize(&r.parser)) {
+    r.anchor_index = json_object();
+    if (!r.frames || !r.anchor_index || !yaml_parser_initialize(&r.parser)) {
         tg_free(r.frames);
+        json_decref(r.anchor_index);
         return no_memory(&r);
     }
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
@@ -723,6 +751,7 @@ enum tg_rc yaml_read_docs(const char *data, size_t len, const char *source,
         frame_cleanup(&r.frames[i]);
     anchors_clear(&r);
     tg_free(r.anchors);
+    json_decref(r.anchor_index);
     tg_free(r.frames);
     json_decref(r.root);
     yaml_parser_delete(&r.parser);

@@ -187,6 +187,8 @@ static const struct {
     {"spec: {rules: {pinnedTags: {onLookupFailure: allow}}}\n", LOOKUP, 1},
     {"spec: {rules: {allowedRegistries: {action: off}}}\n", REGISTRIES, 0},
     {"spec: {rules: {allowedRegistries: {registries: [docker.io]}}}\n", REGISTRIES, 1},
+    {"spec: {rules: {allowedRegistries: {registries: [bitnami/, \"localhost:5000\"]}}}\n",
+     REGISTRIES, 2},
     {"spec: {rules: {probes: {defaults: {periodSeconds: 007}}}}\n", PERIOD, 7},
     {"spec: {exclude: {namespaces: []}}\n", EXCLUDED, 0},
     {"spec: {overrides: []}\n", OVERRIDES, 0},
@@ -221,6 +223,11 @@ static const struct {
     {"apiVersion: [tollgate\nkind: Policy\n", TG_EINVAL, 2, 5, "YAML syntax error"},
     {HEAD "spec:\n  rules:\n    probes:\n\taction: off\n", TG_EINVAL, 7, 1,
      "YAML syntax error: a tab character; YAML indents with spaces only"},
+    {HEAD "spec: {mode: \xff}\n", TG_EINVAL, 4, 14,
+     "YAML syntax error: invalid leading UTF-8 octet (byte 0xff); policy files are "
+     "UTF-8"},
+    {HEAD "spec: {mode: \xc3\xa9\x01}\n", TG_EINVAL, 4, 15,
+     "control characters are not allowed (byte 0x01)"},
     {"- a\n- b\n", TG_EINVAL, 1, 1, "expected a Policy document"},
     {"~\n", TG_EINVAL, 1, 1, "expected a Policy document (a mapping"},
     {"kind: Policy\nmetadata: {name: t}\n", TG_EINVAL, 1, 1,
@@ -298,20 +305,19 @@ static const struct {
     {HEAD "spec:\n  rules:\n    probes: {exempt: {images: [\"ghcr.io/acme:v1\"]}}\n",
      TG_EINVAL, 6, 32,
      "spec.rules.probes.exempt.images[0]: \"ghcr.io/acme:v1\" is not a "
-     "valid image prefix: it names registries or repositories, so it "
-     "carries no tag"},
+     "valid image prefix: a prefix names a registry or repository, not a tag"},
     {HEAD "spec:\n  rules:\n    probes: {exempt: {containers: [App]}}\n", TG_EINVAL, 6,
      36, "exempt.containers[0]: \"App\" is not a valid container name"},
     {HEAD "spec:\n  rules:\n    probes: {exempt: {reason: \"\"}}\n", TG_EINVAL, 6, 31,
      "exempt.reason: \"\" is not a valid reason"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {registries: [ghcr.io//acme]}\n",
-     TG_EINVAL, 6, 38,
+     TG_EINVAL, 6, 46, /* the second '/' */
      "registries[0]: \"ghcr.io//acme\" is not a valid image prefix: empty"},
     {HEAD
      "spec:\n  rules:\n    allowedRegistries: {registries: [\"ghcr.io/a@sha256:00\"]}\n",
-     TG_EINVAL, 6, 38, "carries no digest"},
+     TG_EINVAL, 6, 38, "not a digest"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {registries: [ghcr.io/Acme]}\n",
-     TG_EINVAL, 6, 38, "repository path components are lowercase"},
+     TG_EINVAL, 6, 46, "repository \"Acme\" must be lowercase"},
     {HEAD "spec:\n  rules:\n    allowedRegistries: {action: audit}\n", TG_EINVAL, 6, 24,
      "spec.rules.allowedRegistries: no registries are listed"},
     {HEAD "spec:\n  exclude: {namespaces: [Kube-System]}\n", TG_EINVAL, 5, 26,
@@ -565,6 +571,36 @@ START_TEST(subdirectory_named_yaml_is_an_error)
 }
 END_TEST
 
+/* The layout kubelet gives a mounted ConfigMap: the real files live in a
+ * timestamped directory, reached through the "..data" link, and each key is
+ * a symlink through it. */
+START_TEST(configmap_mount_layout_loads)
+{
+    static const char doc[] = HEAD "spec: {mode: audit}\n";
+    char path[4200], target[4200];
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    scratch_make();
+    snprintf(path, sizeof(path), "%s/..2026_11_22_10_00_00.1", scratch);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    scratch_file("..2026_11_22_10_00_00.1/policy.yaml", doc, sizeof(doc) - 1);
+    snprintf(path, sizeof(path), "%s/..data", scratch);
+    ck_assert_int_eq(symlink("..2026_11_22_10_00_00.1", path), 0);
+    snprintf(path, sizeof(path), "%s/policy.yaml", scratch);
+    ck_assert_int_eq(symlink("..data/policy.yaml", path), 0);
+    enum tg_rc rc = policy_load_path(scratch, &p, &err);
+    ck_assert_msg(rc == TG_OK, "%s: %s", err.source, err.text);
+    ck_assert_int_eq(p->mode, POLICY_AUDIT);
+    policy_free(p);
+    scratch_remove("policy.yaml");
+    scratch_remove("..data");
+    scratch_remove("..2026_11_22_10_00_00.1/policy.yaml");
+    snprintf(target, sizeof(target), "%s/..2026_11_22_10_00_00.1", scratch);
+    rmdir(target);
+    rmdir(scratch);
+}
+END_TEST
+
 START_TEST(file_over_one_mib_is_too_big)
 {
     struct policy *p = NULL;
@@ -631,6 +667,66 @@ START_TEST(shipped_policies_load)
 }
 END_TEST
 
+/* ---- mutated input ---------------------------------------------------- */
+
+/* Damaged copies of a valid file (bytes replaced by YAML's own punctuation,
+ * cut short, lines swapped in) must load or fail with a positioned error:
+ * never crash, never leak, never an error without a place.  A fixed seed
+ * keeps failures reproducible. */
+static unsigned long lcg(unsigned long *state)
+{
+    *state = *state * 6364136223846793005UL + 1442695040888963407UL;
+    return *state >> 33;
+}
+
+static void mutate(char *text, size_t *len, unsigned long *state)
+{
+    static const char bytes[] = ":-[]{},#&*!|>'\"\t\n 0aZ?%@`";
+    size_t n = 1 + lcg(state) % 4;
+    for (size_t i = 0; i<n && * len> 0; i++) {
+        size_t at = lcg(state) % *len;
+        switch (lcg(state) % 3) {
+        case 0:
+            text[at] = bytes[lcg(state) % (sizeof(bytes) - 1)];
+            break;
+        case 1:
+            *len = at; /* cut short */
+            break;
+        default:
+            text[at] = (char)(lcg(state) & 0xff); /* any byte, UTF-8 or not */
+            break;
+        }
+    }
+}
+
+START_TEST(mutated_files_fail_cleanly)
+{
+    size_t orig_len;
+    char *orig = fixture_read("policies/full.yaml", &orig_len);
+    char *text = malloc(orig_len + 1);
+    ck_assert_ptr_nonnull(text);
+    unsigned long state = 42;
+    for (int round = 0; round < 400; round++) {
+        size_t len = orig_len;
+        memcpy(text, orig, orig_len + 1);
+        mutate(text, &len, &state);
+        struct policy *p = NULL;
+        struct tg_error err = {0};
+        enum tg_rc rc = policy_load_buffer(text, len, "fuzz.yaml", &p, &err);
+        policy_free(p);
+        if (rc == TG_OK)
+            continue;
+        ck_assert_msg(rc == TG_EINVAL || rc == TG_ETOOBIG, "round %d: rc %d", round, rc);
+        ck_assert_msg(err.line >= 1 && err.column >= 1, "round %d: no position: %s",
+                      round, err.text);
+        ck_assert_str_eq(err.source, "fuzz.yaml");
+        ck_assert_msg(err.text[0], "round %d: empty message", round);
+    }
+    free(text);
+    free(orig);
+}
+END_TEST
+
 /* ---- allocation failures --------------------------------------------- */
 
 /* Fail the 0th, 1st, 2nd... allocation until the load gives its real
@@ -691,12 +787,14 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, too_many_nodes_is_too_big);
     tcase_add_test(tc, too_many_labels);
     tcase_add_test(tc, buffer_over_one_mib_is_too_big);
+    tcase_add_test(tc, mutated_files_fail_cleanly);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, directory_merges_in_name_order);
     tcase_add_test(tc, directory_error_fails_the_whole_load);
     tcase_add_test(tc, empty_directory_is_an_error);
     tcase_add_test(tc, subdirectory_named_yaml_is_an_error);
+    tcase_add_test(tc, configmap_mount_layout_loads);
     tcase_add_test(tc, file_over_one_mib_is_too_big);
     tcase_add_test(tc, empty_file_is_an_error);
     tcase_add_test(tc, missing_path_is_an_io_error);

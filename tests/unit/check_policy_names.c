@@ -5,7 +5,7 @@
 #include "policy_names.h"
 #include "testutil.h"
 
-enum which { POLICY_NAME, NAMESPACE, CONTAINER, IMAGE, LABEL_KEY, LABEL_VALUE, REASON };
+enum which { POLICY_NAME, NAMESPACE, CONTAINER, LABEL_KEY, LABEL_VALUE, REASON };
 
 static const char *check(enum which w, const char *s)
 {
@@ -16,8 +16,6 @@ static const char *check(enum which w, const char *s)
         return policy_check_namespace_pattern(s);
     case CONTAINER:
         return policy_check_container_name(s);
-    case IMAGE:
-        return policy_check_image_prefix(s);
     case LABEL_KEY:
         return policy_check_label_key(s);
     case LABEL_VALUE:
@@ -53,33 +51,6 @@ static const struct {
     {CONTAINER, "app-", "container name"},
     {CONTAINER, "App", "container name"},
     {CONTAINER, "", "container name"},
-    {IMAGE, "nginx", NULL},
-    {IMAGE, "docker.io", NULL},
-    {IMAGE, "docker.io/library", NULL},
-    {IMAGE, "ghcr.io/acme", NULL},
-    {IMAGE, "localhost", NULL},
-    {IMAGE, "localhost:5000/team/app", NULL},
-    {IMAGE, "Registry.Example.COM/acme", NULL},
-    {IMAGE, "registry.k8s.io/pause", NULL},
-    {IMAGE, "gcr.io/a__b/c-d.e", NULL},
-    {IMAGE, "my-registry:443/a--b", NULL},
-    {IMAGE, "", "1 to 255 characters"},
-    {IMAGE, "ghcr.io/acme:v1", "no tag"},
-    {IMAGE, "nginx:latest", "no tag"},
-    {IMAGE, "localhost:5000", NULL},
-    {IMAGE, "registry.example.com:5000", NULL},
-    {IMAGE, "localhost:", "bad registry host"},
-    {IMAGE, "nginx@sha256:abc", "no digest"},
-    {IMAGE, "/acme", "empty path component"},
-    {IMAGE, "ghcr.io/", "empty path component"},
-    {IMAGE, "ghcr.io//acme", "empty path component"},
-    {IMAGE, "ghcr.io/Acme", "lowercase"},
-    {IMAGE, "ghcr.io/a___b", "lowercase letters and digits separated"},
-    {IMAGE, "ghcr.io/a-.b", "lowercase letters and digits separated"},
-    {IMAGE, "ghcr.io/-a", "lowercase letters and digits separated"},
-    {IMAGE, "host:port/x", "bad registry host"},
-    {IMAGE, "host:123456/x", "bad registry host"},
-    {IMAGE, "ex_ample.com/x", "bad registry host"},
     {LABEL_KEY, "app", NULL},
     {LABEL_KEY, "app.kubernetes.io/name", NULL},
     {LABEL_KEY, "Team_Name", NULL},
@@ -101,10 +72,10 @@ START_TEST(validators)
 {
     const char *why = check(rows[_i].which, rows[_i].value);
     if (!rows[_i].why) {
-        ck_assert_msg(why == NULL, "\"%s\" refused: %s", rows[_i].value, why);
+        ck_assert_msg(!why, "\"%s\" refused: %s", rows[_i].value, why);
         return;
     }
-    ck_assert_msg(why != NULL, "\"%s\" accepted", rows[_i].value);
+    ck_assert_msg(why, "\"%s\" accepted", rows[_i].value);
     ck_assert_msg(strstr(why, rows[_i].why), "\"%s\": \"%s\" lacks \"%s\"",
                   rows[_i].value, why, rows[_i].why);
 }
