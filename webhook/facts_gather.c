@@ -1,9 +1,13 @@
 /* facts_gather.c -- image strings in, struct facts out, within a deadline. */
 #include "facts_gather.h"
 
+#include <pthread.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "imgref.h"
+
+#define MAX_PARALLEL 8 /* lookups in flight at once for one object */
 
 unsigned facts_need_of(const struct policy *p)
 {
@@ -25,6 +29,19 @@ static bool seen_before(const char *const *images, size_t i)
     return false;
 }
 
+/* One image that needs the network, looked up on its own thread. */
+struct job {
+    struct registry *reg;
+    struct imgref ref;
+    struct registry_request rq;
+    struct image_fact *fact; /* where the answer goes (filled on the caller's thread) */
+    enum tg_rc rc;
+    struct registry_image img;
+    struct tg_error err;
+    pthread_t th;
+    bool threaded;
+};
+
 /* Copy what the lookup found (or why it did not) into the arena. */
 static enum tg_rc record(struct arena *a, enum tg_rc rc, const struct registry_image *img,
                          const char *reason, struct image_fact *f)
@@ -45,31 +62,100 @@ static enum tg_rc record(struct arena *a, enum tg_rc rc, const struct registry_i
     return TG_OK;
 }
 
-/* One image: parse, look up, record.  Only TG_ENOMEM (the arena) fails. */
-static enum tg_rc gather_one(struct registry *reg, const struct facts_query *q,
-                             const char *image, struct arena *a, struct image_fact *f)
+static void *run_job(void *arg)
 {
-    struct imgref ref;
+    struct job *j = arg;
+    if (registry_now_ms() >= j->rq.deadline_ms)
+        j->rc = tg_error_setf(&j->err, TG_ETIMEDOUT,
+                              "registry lookup skipped: deadline exceeded");
+    else
+        j->rc = registry_lookup(j->reg, &j->rq, &j->img, &j->err);
+    return NULL;
+}
+
+/* Parse one image and answer it without I/O if possible (a parse error, a
+ * cached answer, a pinned digest); otherwise leave it to a job (*queued).
+ * Only TG_ENOMEM fails. */
+static enum tg_rc prepare(const struct facts_query *q, const char *image, struct arena *a,
+                          struct job *j, bool *queued)
+{
     struct registry_image img = {NULL, NULL};
-    struct tg_error lerr = {.text = ""};
-    memset(f, 0, sizeof(*f));
-    if (!(f->image = arena_strdup(a, image)))
+    struct tg_error err = {.text = ""};
+    bool hit = true;
+    *queued = false;
+    memset(j->fact, 0, sizeof(*j->fact));
+    if (!(j->fact->image = arena_strdup(a, image)))
         return TG_ENOMEM;
-    enum tg_rc rc = imgref_parse(image, a, &ref, &lerr);
+    enum tg_rc rc = imgref_parse(image, a, &j->ref, &err);
     if (rc == TG_ENOMEM)
         return rc;
     if (rc != TG_OK) {
-        tg_error_prefix(&lerr, "invalid image reference");
-    } else if (registry_now_ms() >= q->deadline_ms) {
-        rc = tg_error_setf(&lerr, TG_ETIMEDOUT,
-                           "registry lookup skipped: deadline exceeded");
+        tg_error_prefix(&err, "invalid image reference");
     } else {
-        struct registry_request rq = {&ref, q->need, q->deadline_ms};
-        rc = registry_lookup(reg, &rq, &img, &lerr);
+        j->rq = (struct registry_request){&j->ref, q->need, q->deadline_ms};
+        rc = registry_lookup_cached(j->reg, &j->rq, &img, &hit, &err);
     }
-    enum tg_rc rrc = record(a, rc, &img, lerr.text, f);
+    if (!hit) {
+        *queued = true;
+        return TG_OK;
+    }
+    enum tg_rc rrc = record(a, rc, &img, err.text, j->fact);
     registry_image_cleanup(&img);
     return rrc;
+}
+
+/* Look the queued images up at the same time, at most MAX_PARALLEL at
+ * once; the last of each wave runs on this thread, as does any whose
+ * thread could not be started. */
+static void run_jobs(struct job **queue, size_t n)
+{
+    for (size_t start = 0; start < n; start += MAX_PARALLEL) {
+        size_t end = n - start > MAX_PARALLEL ? start + MAX_PARALLEL : n;
+        for (size_t i = start; i + 1 < end; i++)
+            queue[i]->threaded =
+                pthread_create(&queue[i]->th, NULL, run_job, queue[i]) == 0;
+        for (size_t i = start; i < end; i++) {
+            if (!queue[i]->threaded)
+                run_job(queue[i]);
+        }
+        for (size_t i = start; i + 1 < end; i++) {
+            if (queue[i]->threaded)
+                pthread_join(queue[i]->th, NULL);
+        }
+    }
+}
+
+static enum tg_rc gather(struct registry *reg, const struct facts_query *q,
+                         struct arena *a, struct image_fact *items, size_t *n_items)
+{
+    enum tg_rc rc = TG_ENOMEM;
+    size_t n = 0, n_queued = 0;
+    struct job *jobs = tg_calloc(q->n_images, sizeof(*jobs));
+    struct job **queue = tg_calloc(q->n_images, sizeof(*queue));
+    if (!jobs || !queue)
+        goto out;
+    for (size_t i = 0; i < q->n_images; i++) {
+        if (!q->images[i] || seen_before(q->images, i))
+            continue;
+        struct job *j = &jobs[n];
+        bool queued;
+        *j = (struct job){.reg = reg, .fact = &items[n++]};
+        if (prepare(q, q->images[i], a, j, &queued) != TG_OK)
+            goto out;
+        if (queued)
+            queue[n_queued++] = j;
+    }
+    run_jobs(queue, n_queued);
+    rc = TG_OK;
+    for (size_t k = 0; k < n_queued && rc == TG_OK; k++)
+        rc = record(a, queue[k]->rc, &queue[k]->img, queue[k]->err.text, queue[k]->fact);
+    *n_items = n;
+out:
+    for (size_t k = 0; jobs && k < n; k++)
+        registry_image_cleanup(&jobs[k].img);
+    tg_free(jobs);
+    tg_free(queue);
+    return rc;
 }
 
 enum tg_rc facts_gather(struct registry *reg, const struct facts_query *q,
@@ -79,15 +165,8 @@ enum tg_rc facts_gather(struct registry *reg, const struct facts_query *q,
     size_t n = 0;
     if (reg && q->need && q->n_images) {
         items = arena_zalloc(a, q->n_images * sizeof(*items));
-        if (!items)
+        if (!items || gather(reg, q, a, items, &n) != TG_OK)
             return tg_error_setf(err, TG_ENOMEM, "out of memory gathering image facts");
-    }
-    for (size_t i = 0; items && i < q->n_images; i++) {
-        if (!q->images[i] || seen_before(q->images, i))
-            continue;
-        if (gather_one(reg, q, q->images[i], a, &items[n]) != TG_OK)
-            return tg_error_setf(err, TG_ENOMEM, "out of memory gathering image facts");
-        n++;
     }
     out->items = items;
     out->n = n;

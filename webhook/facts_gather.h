@@ -10,9 +10,11 @@
  * the registry fails or the deadline passes -- so the rule can allow with a
  * warning or deny, as rule_common.allow_on_lookup_failure says.
  *
- * Lookups run one after another on the calling thread, each given what is
- * left of the deadline (and at most the registry's per-lookup timeout);
- * repeats are answered by the registry's cache in microseconds.
+ * Images the registry's cache already answers (and pinned digests) cost
+ * well under a microsecond each and start no thread.  The others are looked
+ * up at the same time, one thread each (at most 8 at once, the last on the
+ * calling thread), so a pod's images together take about as long as the
+ * slowest of them, and never longer than the deadline.
  * Thread-safe: the registry is shared, everything else is the caller's.
  */
 #ifndef TOLLGATE_FACTS_GATHER_H
@@ -46,8 +48,9 @@ struct facts_query {
 
 /* One fact per distinct image of `q` (in first-seen order) into *out; the
  * items and their strings are allocated from `a` and live as long as it.
- * Lookup failures are FACT_UNAVAILABLE facts, not errors; images left when
- * the deadline has passed get "registry lookup skipped: deadline exceeded".
+ * Lookup failures are FACT_UNAVAILABLE facts, not errors; images not in the
+ * cache when the deadline has already passed get "registry lookup skipped:
+ * deadline exceeded".
  * Returns TG_ENOMEM (err says so) only when `a` is full; *out is written
  * only on success.  With need 0 or no images, *out is empty. */
 TG_MUST_CHECK enum tg_rc facts_gather(struct registry *reg, const struct facts_query *q,

@@ -991,17 +991,46 @@ static enum tg_rc cache_key(const struct imgref *ref, unsigned want, struct buf 
                        ref->digest ? ref->digest : "");
 }
 
+/* Pinned, and only the digest asked for: the reference already says it. */
+static bool answered_by_reference(const struct registry_request *rq)
+{
+    return !(rq->want & REGISTRY_WANT_USER) && rq->ref->digest;
+}
+
+static enum tg_rc copy_reference_digest(const struct imgref *ref,
+                                        struct registry_image *out, struct tg_error *err)
+{
+    out->digest = tg_strdup(ref->digest);
+    return out->digest ? TG_OK : tg_error_setf(err, TG_ENOMEM, "out of memory");
+}
+
+enum tg_rc registry_lookup_cached(struct registry *r, const struct registry_request *rq,
+                                  struct registry_image *out, bool *hit,
+                                  struct tg_error *err)
+{
+    out->digest = out->config_user = NULL;
+    *hit = true;
+    if (answered_by_reference(rq))
+        return copy_reference_digest(rq->ref, out, err);
+    struct buf key;
+    buf_init(&key, 0);
+    enum tg_rc rc = cache_key(rq->ref, rq->want, &key);
+    if (rc == TG_OK)
+        rc = registry_cache_peek(r->cache, buf_str(&key), out, hit, err);
+    else
+        rc = tg_error_setf(err, TG_ENOMEM, "out of memory");
+    buf_cleanup(&key);
+    return rc;
+}
+
 enum tg_rc registry_lookup(struct registry *r, const struct registry_request *rq,
                            struct registry_image *out, struct tg_error *err)
 {
     const struct imgref *ref = rq->ref;
     unsigned want = rq->want;
     out->digest = out->config_user = NULL;
-    if (!(want & REGISTRY_WANT_USER) && ref->digest) {
-        /* pinned: the reference already says it, no question to ask */
-        out->digest = tg_strdup(ref->digest);
-        return out->digest ? TG_OK : tg_error_setf(err, TG_ENOMEM, "out of memory");
-    }
+    if (answered_by_reference(rq))
+        return copy_reference_digest(ref, out, err);
     long long now = registry_now_ms();
     struct lookup lk = {.r = r, .ref = ref, .want = want, .start_ms = now};
     lk.deadline_ms = now + r->timeout_ms;

@@ -115,6 +115,16 @@ TG_MUST_CHECK enum tg_rc registry_lookup(struct registry *r,
                                          struct registry_image *out,
                                          struct tg_error *err);
 
+/* registry_lookup without I/O: the answer only if the reference itself
+ * holds it (a digest, when only the digest is wanted) or the cache has a
+ * fresh one.  *hit says whether it did; when false, the return is TG_OK
+ * and *out is empty.  facts_gather uses it to start threads only for the
+ * images that really need the network. */
+TG_MUST_CHECK enum tg_rc registry_lookup_cached(struct registry *r,
+                                                const struct registry_request *rq,
+                                                struct registry_image *out, bool *hit,
+                                                struct tg_error *err);
+
 /* The per-lookup budget in ms (registry_config.timeout_ms, defaulted). */
 long registry_timeout_ms(const struct registry *r);
 

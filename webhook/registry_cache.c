@@ -333,6 +333,26 @@ enum tg_rc registry_cache_get(struct registry_cache *c, const struct registry_qu
     return rc;
 }
 
+enum tg_rc registry_cache_peek(struct registry_cache *c, const char *key,
+                               struct registry_image *out, bool *hit,
+                               struct tg_error *err)
+{
+    enum tg_rc rc = TG_OK;
+    out->digest = NULL;
+    out->config_user = NULL;
+    pthread_mutex_lock(&c->lock);
+    struct entry *e = find(c, key, hash_key(key));
+    *hit = e && !e->pending && e->expires_ms > registry_now_ms();
+    if (*hit) {
+        c->stats.hits++;
+        list_unlink(c, e);
+        list_push_front(c, e);
+        rc = answer(e, out, err);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
 void registry_cache_stats(struct registry_cache *c, struct registry_cache_stats *out)
 {
     pthread_mutex_lock(&c->lock);

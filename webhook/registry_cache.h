@@ -76,6 +76,14 @@ TG_MUST_CHECK enum tg_rc registry_cache_get(struct registry_cache *c,
                                             struct registry_image *out,
                                             struct tg_error *err);
 
+/* The fresh answer for `key` if the cache has one, without fetching or
+ * waiting: *hit true and the answer's code (TG_OK with *out filled, or the
+ * cached failure), or *hit false and TG_OK with *out empty (absent, stale,
+ * or still in flight).  Counted as a hit only when *hit. */
+TG_MUST_CHECK enum tg_rc registry_cache_peek(struct registry_cache *c, const char *key,
+                                             struct registry_image *out, bool *hit,
+                                             struct tg_error *err);
+
 struct registry_cache_stats {
     unsigned long hits;    /* answered from a fresh entry */
     unsigned long shared;  /* waited for another thread's fetch */
