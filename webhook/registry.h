@@ -17,9 +17,11 @@
  * for registries listed as insecure.  Answers go through a registry_cache
  * (TTL, size bound, single flight).
  *
- * Each lookup uses its own CURL handle with CURLOPT_NOSIGNAL and a hard
+ * Each lookup has a CURL handle to itself, with CURLOPT_NOSIGNAL and a hard
  * budget (CURLOPT_TIMEOUT_MS from the remaining deadline), so it never
- * blocks an admission past the deadline its caller gave.  The caller's main
+ * blocks an admission past the deadline its caller gave.  Idle handles are
+ * kept (up to 8) so the next miss reuses their connections; a handle is
+ * never used by two lookups at once.  The caller's main
  * must have run curl_global_init (CURL_GLOBAL_DEFAULT) before the first
  * lookup and before starting threads.
  * Thread-safe: a struct registry is shared by every server thread.
@@ -55,7 +57,8 @@ struct registry_config {
     const char *platform;
     /* Hard budget of one lookup (all its requests, auth included), in ms;
      * keep it well inside the webhook timeout.  --registry-timeout, default
-     * 2000; the gatherer's deadline may cut it shorter. */
+     * 2000 (0 or less means the default); the gatherer's deadline may cut
+     * it shorter. */
     long timeout_ms;
     /* How long answers are kept, in s (--registry-cache-ttl, default 300;
      * 0 = no caching), and failures, in s (--registry-error-ttl, default 10;
