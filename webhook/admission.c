@@ -110,6 +110,28 @@ static bool past_deadline(const struct admission_options *opt)
     return now >= opt->deadline_ns;
 }
 
+/* Updates, as Pod Security Admission treats them: an update that leaves the
+ * pod spec as it was (labels, annotations, finalizers, scaling, a
+ * controller adopting a pod) is not judged, so objects admitted before a
+ * policy existed can still be managed.  And a Pod's spec is immutable
+ * after creation, so an UPDATE patch to it would make the API server
+ * refuse the whole request: the mutate stage leaves running pods alone. */
+static bool skip_update(const struct review *rv, const struct admission_options *opt,
+                        const char **why)
+{
+    if (strcmp(rv->operation, "UPDATE") != 0 || !rv->old_object)
+        return false;
+    if (workload_same_podspec(rv->object, rv->old_object)) {
+        *why = "update leaves the pod spec unchanged";
+        return true;
+    }
+    if (opt->endpoint == ENDPOINT_MUTATE && strcmp(rv->kind, "Pod") == 0) {
+        *why = "a Pod's spec cannot be patched after creation";
+        return true;
+    }
+    return false;
+}
+
 /* Registry facts first, so the engine itself stays free of I/O. */
 static enum tg_rc gather(const struct policy *policy, const json_t *object,
                          const struct admission_options *opt, struct arena *a,
@@ -142,6 +164,8 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
     };
     struct verdict v = {.allowed = true, .decision = "allow"};
     if (decide_is_excluded(policy, &subject, &out->excluded))
+        return answer(rv, &v, 200, out);
+    if (skip_update(rv, opt, &out->excluded))
         return answer(rv, &v, 200, out);
     struct findings f;
     struct tg_error err;

@@ -59,6 +59,8 @@ static enum tg_rc read_request(struct review *rv, const json_t *req, struct tg_e
     if (object && !json_is_null(object) && !json_is_object(object))
         return tg_error_setf(err, TG_EINVAL, "request.object is not an object");
     rv->object = json_is_object(object) ? object : NULL;
+    json_t *old = json_object_get(req, "oldObject");
+    rv->old_object = json_is_object(old) ? old : NULL;
     return TG_OK;
 }
 

@@ -28,7 +28,8 @@ struct review {
     const char *name;         /* may be "" (generateName) */
     const char *username;     /* request.userInfo.username, "" if absent */
     bool dry_run;
-    json_t *object; /* borrowed from root; NULL for DELETE */
+    json_t *object;     /* borrowed from root; NULL for DELETE */
+    json_t *old_object; /* borrowed from root; set for UPDATE (and DELETE) */
 };
 
 /* Decode `len` bytes of `body`.  TG_EINVAL with a one-line reason fit for

@@ -181,7 +181,7 @@ static enum tg_rc parse_number(const struct setting *s, const char *value,
 static enum tg_rc parse_uint(const struct setting *s, const char *value,
                              struct serve_config *cfg, struct tg_error *err)
 {
-    unsigned long n;
+    unsigned long n = 0; /* GCC -O3 cannot see parse_number sets it on TG_OK */
     enum tg_rc rc = parse_number(s, value, &n, err);
     if (rc == TG_OK)
         *(unsigned *)field(cfg, s) = (unsigned)n;
@@ -191,7 +191,7 @@ static enum tg_rc parse_uint(const struct setting *s, const char *value,
 static enum tg_rc parse_size(const struct setting *s, const char *value,
                              struct serve_config *cfg, struct tg_error *err)
 {
-    unsigned long n;
+    unsigned long n = 0; /* GCC -O3 cannot see parse_number sets it on TG_OK */
     enum tg_rc rc = parse_number(s, value, &n, err);
     if (rc == TG_OK)
         *(size_t *)field(cfg, s) = (size_t)n;

@@ -144,6 +144,19 @@ static enum tg_rc list_containers(struct podspec *ps, struct arena *a,
     return TG_OK;
 }
 
+bool workload_same_podspec(const json_t *a, const json_t *b)
+{
+    const char *pointer =
+        workload_podspec_pointer(json_string_value(json_object_get(a, "kind")));
+    if (!pointer)
+        return true;
+    const json_t *sa = jptr_get(a, pointer);
+    const json_t *sb = jptr_get(b, pointer);
+    if (!sa || !sb)
+        return sa == sb;
+    return json_equal(sa, sb);
+}
+
 enum tg_rc workload_find(const json_t *object, struct arena *a, struct podspec *out,
                          bool *found, struct tg_error *err)
 {

@@ -61,6 +61,10 @@ TG_MUST_CHECK enum tg_rc workload_find(const json_t *object, struct arena *a,
                                        struct podspec *out, bool *found,
                                        struct tg_error *err);
 
+/* Do `a` and `b` (two versions of one object) carry the same pod spec?
+ * True also when neither kind has one.  Pure. */
+bool workload_same_podspec(const json_t *a, const json_t *b);
+
 /* "container", "initContainer", "ephemeralContainer". */
 const char *container_kind_name(enum container_kind k);
 

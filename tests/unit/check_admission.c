@@ -262,6 +262,46 @@ START_TEST(exclusions_and_namespace_overrides)
 }
 END_TEST
 
+/* Updates are judged only when they change the pod spec, and running pods
+ * are never patched (their spec is immutable). */
+START_TEST(updates_judge_only_pod_spec_changes)
+{
+    struct policy *p = policy_new_default();
+    p->run_as_non_root.common.action = ACTION_MUTATE;
+    json_t *rv = load_review("reviews/typical-denied.json");
+    json_t *req = json_object_get(rv, "request");
+    json_t *object = json_object_get(req, "object");
+    json_object_set_new(req, "operation", json_string("UPDATE"));
+    json_object_set_new(req, "oldObject", json_deep_copy(object));
+    json_object_set_new(json_object_get(object, "metadata"), "labels",
+                        json_pack("{s:s}", "team", "blue"));
+    struct admission_result res;
+    json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
+    ck_assert(json_is_true(json_object_get(response_of(out), "allowed")));
+    ck_assert_str_eq(res.excluded, "update leaves the pod spec unchanged");
+    admission_result_cleanup(&res);
+    json_decref(out);
+    /* a changed image is judged */
+    json_t *c0 =
+        json_array_get(json_object_get(json_object_get(object, "spec"), "containers"), 1);
+    json_object_set_new(c0, "image",
+                        json_string("registry.k8s.io/git-sync/git-sync:latest"));
+    out = handle(p, rv, ENDPOINT_VALIDATE, &res);
+    ck_assert(json_is_false(json_object_get(response_of(out), "allowed")));
+    admission_result_cleanup(&res);
+    json_decref(out);
+    /* but a running Pod is never patched */
+    json_object_del(json_object_get(object, "spec"), "securityContext");
+    out = handle(p, rv, ENDPOINT_MUTATE, &res);
+    ck_assert_ptr_null(json_object_get(response_of(out), "patch"));
+    ck_assert_str_eq(res.excluded, "a Pod's spec cannot be patched after creation");
+    admission_result_cleanup(&res);
+    json_decref(out);
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
 static const char *exempt_names[] = {"git-sync"};
 
 START_TEST(exemptions_are_applied_and_reported)
@@ -470,6 +510,7 @@ int main(void)
     tcase_add_test(tc, mutate_patch_applies_and_fixes);
     tcase_add_test(tc, exclusions_and_namespace_overrides);
     tcase_add_test(tc, exemptions_are_applied_and_reported);
+    tcase_add_test(tc, updates_judge_only_pod_spec_changes);
     tcase_add_loop_test(tc, rejects_what_it_cannot_answer, 0, ARRAY_LEN(bad));
     tcase_add_test(tc, unreadable_object_is_refused_clearly);
     tcase_add_test(tc, delete_and_other_kinds_are_allowed);
