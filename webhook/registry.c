@@ -550,6 +550,26 @@ out:
     return rc;
 }
 
+/* Answer a Basic challenge with the host's credentials, if we have some. */
+static enum tg_rc use_basic(struct lookup *lk, struct tg_error *err)
+{
+    char *basic = NULL;
+    enum tg_rc rc = registry_auth_basic(lk->r->auth, lk->ref->registry, &basic);
+    if (rc == TG_OK)
+        rc = set_authz(lk, basic, AUTH_BASIC);
+    if (basic)
+        OPENSSL_cleanse(basic, strlen(basic));
+    tg_free(basic);
+    if (rc == TG_ENOTFOUND)
+        return tg_error_setf(err, TG_EIO,
+                             "registry %s requires authentication; there are no "
+                             "credentials for it in the registry auth file",
+                             lk->ref->registry);
+    if (rc != TG_OK)
+        return tg_error_setf(err, rc, "out of memory");
+    return TG_OK;
+}
+
 /* A 401: answer the challenge once, unless what we sent was already the
  * best we have. */
 static enum tg_rc answer_challenge(struct lookup *lk, const struct response *resp,
@@ -572,21 +592,7 @@ static enum tg_rc answer_challenge(struct lookup *lk, const struct response *res
                              "(column %d: %s)",
                              host, cerr.column, cerr.text);
     if (strcmp(ch.scheme, "basic") == 0) {
-        char *basic = NULL;
-        rc = registry_auth_basic(lk->r->auth, host, &basic);
-        if (rc == TG_OK)
-            rc = set_authz(lk, basic, AUTH_BASIC);
-        if (rc == TG_ENOTFOUND)
-            tg_error_setf(err, TG_EIO,
-                          "registry %s requires authentication; there are no credentials "
-                          "for it in the registry auth file",
-                          host);
-        else if (rc != TG_OK)
-            tg_error_setf(err, rc, "out of memory");
-        rc = rc == TG_ENOTFOUND ? TG_EIO : rc;
-        if (basic)
-            OPENSSL_cleanse(basic, strlen(basic));
-        tg_free(basic);
+        rc = use_basic(lk, err);
     } else if (strcmp(ch.scheme, "bearer") == 0 && ch.realm) {
         rc = fetch_token(lk, &ch, err);
     } else {
