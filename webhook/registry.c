@@ -61,6 +61,7 @@ struct response {
     char content_type[128];
     char digest[DIGEST_LEN + 1]; /* Docker-Content-Digest, if well formed */
     char challenge[1024];        /* WWW-Authenticate */
+    char effective[1024];        /* the URL that answered, after redirects */
 };
 
 /* One request of a lookup. */
@@ -352,6 +353,11 @@ static enum tg_rc perform(struct lookup *lk, const struct http_req *rq,
     if (cc != CURLE_OK)
         return curl_failure(lk, cc, resp, err);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    const char *effective = NULL;
+    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective);
+    if (!effective || strlen(effective) >= sizeof(resp->effective))
+        effective = ""; /* too long to follow by hand; the retry uses the original */
+    memcpy(resp->effective, effective, strlen(effective) + 1);
     return TG_OK;
 }
 
@@ -608,13 +614,24 @@ static enum tg_rc answer_challenge(struct lookup *lk, const struct response *res
 static enum tg_rc request(struct lookup *lk, const struct http_req *rq,
                           struct response *resp, struct tg_error *err)
 {
+    char url[sizeof(resp->effective)];
+    struct http_req cur = *rq;
     for (int attempt = 0;; attempt++) {
-        enum tg_rc rc = perform(lk, rq, resp, err);
+        enum tg_rc rc = perform(lk, &cur, resp, err);
         if (rc != TG_OK || resp->status != 401 || attempt == 2)
             return rc;
         rc = answer_challenge(lk, resp, err);
         if (rc != TG_OK)
             return rc;
+        /* A registry that redirects (registry.k8s.io to its mirrors) passes
+         * on the final host's 401, and curl sends our Authorization only to
+         * the host a URL names, so a token from that host's own realm is
+         * sent there directly.  Basic credentials never follow a redirect. */
+        if (lk->auth == AUTH_FRESH && resp->effective[0] &&
+            strcmp(resp->effective, cur.url) != 0) {
+            memcpy(url, resp->effective, strlen(resp->effective) + 1);
+            cur.url = url;
+        }
         buf_reset(&resp->body);
         resp->status = 0;
     }

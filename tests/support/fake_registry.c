@@ -39,6 +39,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, const struct fake_rout
         MHD_add_response_header(resp, "Content-Type", r->content_type);
     if (r && r->digest)
         MHD_add_response_header(resp, "Docker-Content-Digest", r->digest);
+    if (r && r->location)
+        MHD_add_response_header(resp, "Location", r->location);
     if (r && r->challenge && status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", r->challenge);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -60,12 +62,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         struct fake_route *r = &fr->routes[i];
         if (strcmp(r->path, url) != 0)
             continue;
+        const char *authz =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
         pthread_mutex_lock(&fr->lock);
         r->hits++;
         r->heads += strcmp(method, "HEAD") == 0;
+        r->authorized += authz != NULL;
         pthread_mutex_unlock(&fr->lock);
-        const char *authz =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
         if (r->need_auth && (!authz || strcmp(authz, r->need_auth) != 0))
             return reply(conn, r, 401);
         return reply(conn, r, r->status);

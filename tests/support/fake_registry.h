@@ -23,10 +23,12 @@ struct fake_route {
     const char *digest;       /* Docker-Content-Digest, or NULL */
     const char *challenge;    /* WWW-Authenticate on 401, or NULL */
     const char *need_auth;    /* required Authorization value, or NULL */
+    const char *location;     /* Location header (for a 3xx), or NULL */
     const char *body;         /* NUL-terminated; NULL = empty */
     size_t body_len;          /* 0 = strlen(body) */
     unsigned hits;            /* requests answered (read after stop or between) */
     unsigned heads;           /* how many of them were HEAD */
+    unsigned authorized;      /* how many carried an Authorization header */
 };
 
 struct fake_registry;

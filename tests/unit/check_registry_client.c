@@ -31,9 +31,11 @@ static struct doc cfg_user, cfg_root, man_amd, man_arm, idx;
 static char *huge;
 static char token_host[32], basic_alice[64], dockercfg[64];
 static struct fake_route token_routes[2];
+static struct fake_route mirror_routes[2];
+static char mirror_host[32], redirects[2][160];
 static struct fake_route routes[40];
 static size_t n_routes;
-static struct fake_registry *tokens, *fake;
+static struct fake_registry *tokens, *fake, *mirror;
 
 static void make_doc(struct doc *d, const char *fmt, ...) TG_PRINTF(2, 3);
 
@@ -143,6 +145,15 @@ static void build_routes(void)
     b->challenge = "Bearer realm=\"http://127.0.0.2:9/token\"";
     b = add("nochallenge", "manifests", "1.0", man_amd.body, MT_OCI_MANIFEST);
     b->need_auth = "Bearer x";
+    /* registry.k8s.io-style: the manifest lives on a mirror host */
+    for (int k = 0; k < 2; k++) {
+        const char *repo = k ? "redirbasic" : "redir";
+        snprintf(redirects[k], sizeof(redirects[k]), "http://%s/v2/%s/manifests/1.0",
+                 mirror_host, repo);
+        b = add(repo, "manifests", "1.0", NULL, NULL);
+        b->status = 307;
+        b->location = redirects[k];
+    }
     ck_assert_uint_le(n_routes, ARRAY_LEN(routes));
 }
 
@@ -162,6 +173,23 @@ static void setup(void)
     snprintf(token_host, sizeof(token_host), "%s", fake_registry_host(tokens));
     snprintf(basic_alice, sizeof(basic_alice),
              "Basic YWxpY2U6czNjcmV0"); /* alice:s3cret */
+    snprintf(challenges[2], sizeof(challenges[2]),
+             "Bearer realm=\"http://%s/token\",service=\"mirror\"", token_host);
+    mirror_routes[0] = (struct fake_route){.path = "/v2/redir/manifests/1.0",
+                                           .status = 200,
+                                           .body = man_amd.body,
+                                           .digest = man_amd.digest,
+                                           .need_auth = "Bearer tok123",
+                                           .challenge = challenges[2]};
+    mirror_routes[1] = (struct fake_route){.path = "/v2/redirbasic/manifests/1.0",
+                                           .status = 200,
+                                           .body = man_amd.body,
+                                           .digest = man_amd.digest,
+                                           .need_auth = basic_alice,
+                                           .challenge = "Basic realm=\"mirror\""};
+    mirror = fake_registry_start(mirror_routes, 2);
+    ck_assert_ptr_nonnull(mirror);
+    snprintf(mirror_host, sizeof(mirror_host), "%s", fake_registry_host(mirror));
     build_routes();
     fake = fake_registry_start(routes, n_routes);
     ck_assert_ptr_nonnull(fake);
@@ -178,6 +206,7 @@ static void setup(void)
 static void teardown(void)
 {
     fake_registry_stop(fake);
+    fake_registry_stop(mirror);
     fake_registry_stop(tokens);
     unlink(dockercfg);
     free(huge);
@@ -185,7 +214,7 @@ static void teardown(void)
 
 static struct registry *client(const char *platform, bool creds, long timeout_ms)
 {
-    const char *insecure[] = {fake_registry_host(fake), token_host};
+    const char *insecure[] = {fake_registry_host(fake), token_host, mirror_host};
     struct registry_config cfg;
     registry_config_defaults(&cfg);
     cfg.insecure = insecure;
@@ -268,6 +297,9 @@ static const struct {
      "token realm http://127.0.0.2:9/token of registry"},
     {"nochallenge", "1.0", false, D, NULL, false, TG_EIO, NULL, NULL,
      "malformed WWW-Authenticate"},
+    {"redir", "1.0", false, D, NULL, false, TG_OK, "man", NULL, NULL},
+    {"redirbasic", "1.0", false, D, NULL, true, TG_EIO, NULL, NULL,
+     "authentication failed (401)"},
 };
 
 START_TEST(lookups)
@@ -321,6 +353,30 @@ START_TEST(head_is_enough_for_a_digest)
     ck_assert_uint_eq(route("/v2/single/manifests/1.0")->hits, 1);
     ck_assert_uint_eq(route("/v2/single/manifests/1.0")->heads, 1);
     ck_assert_uint_eq(route(blob)->hits, 0);
+    registry_free(r);
+}
+END_TEST
+
+/* A redirect to a mirror: the mirror's own token goes to the mirror, and
+ * the registry's basic credentials never leave the registry's host. */
+START_TEST(redirects_keep_credentials_home)
+{
+    struct registry *r = client(NULL, true, 3000);
+    const char *repos[] = {"redir", "redirbasic"};
+    enum tg_rc want[] = {TG_OK, TG_EIO};
+    for (size_t k = 0; k < 2; k++) {
+        char name[128];
+        snprintf(name, sizeof(name), "%s/%s", fake_registry_host(fake), repos[k]);
+        struct imgref ref = {fake_registry_host(fake), repos[k], name, "1.0", NULL};
+        struct registry_image img;
+        struct registry_request rq = {&ref, D, registry_now_ms() + 5000};
+        ck_assert_int_eq(registry_lookup(r, &rq, &img, NULL), want[k]);
+        registry_image_cleanup(&img);
+    }
+    ck_assert_uint_eq(mirror_routes[0].hits, 2);       /* 401, then the token */
+    ck_assert_uint_eq(mirror_routes[0].authorized, 1); /* Bearer tok123 */
+    ck_assert_uint_eq(mirror_routes[1].hits, 2);       /* 401 twice */
+    ck_assert_uint_eq(mirror_routes[1].authorized, 0); /* alice's password stayed home */
     registry_free(r);
 }
 END_TEST
@@ -537,6 +593,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, lookups, 0, ARRAY_LEN(rows));
     tcase_add_test(tc, head_is_enough_for_a_digest);
     tcase_add_test(tc, cache_and_token_reuse);
+    tcase_add_test(tc, redirects_keep_credentials_home);
     tcase_add_loop_test(tc, silent_registry, 0, ARRAY_LEN(silences));
     tcase_add_test(tc, connection_refused);
     tcase_add_test(tc, https_by_default);
