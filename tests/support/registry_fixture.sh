@@ -22,6 +22,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3 # Debian's, which has python3-jwt
+# Every server dies by itself after this long, even if the test that
+# started it was killed before it could say stop (timeout forwards stop's
+# SIGTERM to the server, so the pid files name the timeout processes).
+lifetime=900
 
 die() {
     echo "registry_fixture: $*" >&2
@@ -78,7 +82,8 @@ start_registry() {
         fi
         printf '%s' "$auth"
     } >"$d/$name.yml"
-    docker-registry serve "$d/$name.yml" >"$d/$name.access.log" 2>"$d/$name.log" &
+    timeout "$lifetime" docker-registry serve "$d/$name.yml" >"$d/$name.access.log" \
+        2>"$d/$name.log" &
     echo $! >"$d/$name.pid"
     wait_for "$d/$name.log" 'listening on 127.0.0.1:'
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$d/$name.log" | head -n1)
@@ -128,7 +133,7 @@ start() {
     "$py" "$here/make_oci.py" "$d/oci" >"$d/images"
     htpasswd -Bbn alice s3cret >"$d/htpasswd" 2>/dev/null
     : >"$d/tokens.count"
-    "$py" "$here/token_server.py" "$d/tokens.port" "$d/token.key" "$d/token.crt" \
+    timeout "$lifetime" "$py" "$here/token_server.py" "$d/tokens.port" "$d/token.key" "$d/token.crt" \
         tollgate-test-issuer tollgate-test tokenuser:tokenpass "$d/tokens.count" \
         2>"$d/tokens.log" &
     echo $! >"$d/tokens.pid"
