@@ -19,11 +19,16 @@ CLUSTER_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 cluster_log() { printf 'cluster: %s\n' "$*" >&2; }
 
-# free_port: a random TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: a random TCP port on 127.0.0.1 that nothing listens on now,
+# below the kernel's ephemeral range (ip_local_port_range), so no outgoing
+# connection -- the API server has many to etcd -- can take it before the
+# server that is meant to listen on it starts.
 cluster_free_port() {
-    local port _
+    local port _ low
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    [ "$low" -gt 12000 ] || low=32768
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((10000 + RANDOM % (low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
