@@ -232,7 +232,8 @@ START_TEST(nothing_to_gather)
     const char *images[] = {"nginx:1.25"};
     struct arena a;
     arena_init(&a, 0);
-    struct facts f = {(const struct image_fact *)&f, 99};
+    static const struct image_fact stale = {.image = "stale"};
+    struct facts f = {&stale, 99}; /* must be overwritten */
     struct facts_query q = {images, 1, 0, registry_now_ms() + 1000};
     ck_assert_int_eq(facts_gather(reg, &q, &a, &f, NULL), TG_OK);
     ck_assert_uint_eq(f.n, 0);
