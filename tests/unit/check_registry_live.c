@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "admission.h"
 #include "facts_gather.h"
 #include "registry.h"
 #include "testutil.h"
@@ -393,6 +394,60 @@ START_TEST(gather_pod_images)
 }
 END_TEST
 
+/* End to end: an AdmissionReview whose Pod names a registry image, the
+ * facts gathered through admission_options.gather, and runAsNonRoot with
+ * checkImageUser judging by the USER the registry's image config says.
+ * The images and their USERs: root "0" and unset are root, uid "1000" is
+ * not; "nosuch" cannot be looked up. */
+static const struct {
+    const char *repo;
+    bool allow_on_failure;
+    bool allowed;
+    const char *message; /* substring of the response, when denied or warned */
+} admissions[] = {
+    {"root", false, false, "runs as root (USER 0 in its config)"},
+    {"unset", false, false, "runs as root (USER unset in its config)"},
+    {"uid", false, true, NULL},
+    {"nosuch", false, false, "cannot check the USER of image"},
+    {"nosuch", true, true, "allowed by policy"}, /* a warning, not a denial */
+};
+
+START_TEST(facts_reach_the_rules)
+{
+    struct registry *r = client((struct client_opts){0});
+    struct policy *p = policy_new_default();
+    ck_assert_ptr_nonnull(p);
+    p->probes.common.action = ACTION_OFF;
+    p->run_as_non_root.common.action = ACTION_ENFORCE;
+    p->run_as_non_root.check_image_user = true;
+    p->run_as_non_root.common.allow_on_lookup_failure = admissions[_i].allow_on_failure;
+    char body[2048];
+    snprintf(body, sizeof(body),
+             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+             "\"request\":{\"uid\":\"u-1\",\"kind\":{\"group\":\"\",\"version\":\"v1\","
+             "\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"namespace\":\"shop\","
+             "\"userInfo\":{\"username\":\"alice\"},\"object\":{\"apiVersion\":\"v1\","
+             "\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\"},"
+             "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"%s/%s:1.0\"}]}}}}",
+             env("PLAIN"), admissions[_i].repo);
+    struct facts_gather_ctx ctx = {r, p, registry_now_ms() + 3000};
+    struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE,
+                                    .gather = facts_gather_admission,
+                                    .gather_ctx = &ctx};
+    struct admission_result res;
+    struct tg_error err;
+    ck_assert_msg(admission_handle(p, body, strlen(body), &opt, &res, &err) == TG_OK,
+                  "%s", err.text);
+    const char *want = admissions[_i].allowed ? "\"allowed\":true" : "\"allowed\":false";
+    ck_assert_msg(strstr(res.response, want), "%s: %s", want, res.response);
+    if (admissions[_i].message)
+        ck_assert_msg(strstr(res.response, admissions[_i].message), "%s", res.response);
+    admission_result_cleanup(&res);
+    policy_free(p);
+    registry_free(r);
+}
+END_TEST
+
 /* The registry goes away half-way: what was cached still answers, a new
  * question fails fast with a reason, and facts say so. */
 START_TEST(registry_stopped)
@@ -487,6 +542,7 @@ static Suite *suite(void)
     tcase_add_test(tc, token_is_reused);
     tcase_add_loop_test(tc, bad_images, 0, ARRAY_LEN(broken));
     tcase_add_test(tc, gather_pod_images);
+    tcase_add_loop_test(tc, facts_reach_the_rules, 0, ARRAY_LEN(admissions));
     tcase_add_test(tc, registry_stopped);
     tcase_add_loop_test(tc, cold_latency, 0, ARRAY_LEN(passes));
     suite_add_tcase(s, tc);
