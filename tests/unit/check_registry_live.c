@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "admission.h"
 #include "facts_gather.h"
@@ -448,6 +449,55 @@ START_TEST(facts_reach_the_rules)
 }
 END_TEST
 
+/* End to end on /mutate: pinnedTags with resolveDigest pins the tag to the
+ * digest the registry names for it (the index's, for a multi-platform
+ * image), as a JSONPatch in the AdmissionReview response. */
+START_TEST(digest_pins_through_mutate)
+{
+    const char *repos[] = {"uid", "multi"};
+    struct registry *r = client((struct client_opts){0});
+    struct policy *p = policy_new_default();
+    ck_assert_ptr_nonnull(p);
+    p->probes.common.action = ACTION_OFF;
+    p->run_as_non_root.common.action = ACTION_OFF;
+    p->pinned_tags.common.action = ACTION_MUTATE;
+    p->pinned_tags.resolve_digest = true;
+    for (size_t k = 0; k < ARRAY_LEN(repos); k++) {
+        char body[2048], key[64], patch[1024];
+        snprintf(
+            body, sizeof(body),
+            "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+            "\"request\":{\"uid\":\"u-2\",\"kind\":{\"group\":\"\",\"version\":"
+            "\"v1\",\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"namespace\":"
+            "\"shop\",\"userInfo\":{\"username\":\"alice\"},\"object\":{\"apiVersion\":"
+            "\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"
+            "\"containers\":[{\"name\":\"app\",\"image\":\"%s/%s:1.0\"}]}}}}",
+            env("PLAIN"), repos[k]);
+        struct facts_gather_ctx ctx = {r, p, registry_now_ms() + 3000};
+        struct admission_options opt = {.endpoint = ENDPOINT_MUTATE,
+                                        .gather = facts_gather_admission,
+                                        .gather_ctx = &ctx};
+        struct admission_result res;
+        ck_assert_int_eq(admission_handle(p, body, strlen(body), &opt, &res, NULL),
+                         TG_OK);
+        const char *b64 = strstr(res.response, "\"patch\":\"");
+        ck_assert_msg(b64, "%s", res.response);
+        b64 += strlen("\"patch\":\"");
+        int n = EVP_DecodeBlock((unsigned char *)patch, (const unsigned char *)b64,
+                                (int)strcspn(b64, "\""));
+        ck_assert_int_gt(n, 0);
+        patch[n] = '\0';
+        snprintf(key, sizeof(key), "DIGEST_%s", repos[k]);
+        char want[256];
+        snprintf(want, sizeof(want), "%s/%s:1.0@%s", env("PLAIN"), repos[k], env(key));
+        ck_assert_msg(strstr(patch, want), "want %s in %s", want, patch);
+        admission_result_cleanup(&res);
+    }
+    policy_free(p);
+    registry_free(r);
+}
+END_TEST
+
 /* The registry goes away half-way: what was cached still answers, a new
  * question fails fast with a reason, and facts say so. */
 START_TEST(registry_stopped)
@@ -543,6 +593,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, bad_images, 0, ARRAY_LEN(broken));
     tcase_add_test(tc, gather_pod_images);
     tcase_add_loop_test(tc, facts_reach_the_rules, 0, ARRAY_LEN(admissions));
+    tcase_add_test(tc, digest_pins_through_mutate);
     tcase_add_test(tc, registry_stopped);
     tcase_add_loop_test(tc, cold_latency, 0, ARRAY_LEN(passes));
     suite_add_tcase(s, tc);
