@@ -3,7 +3,10 @@
  * htpasswd basic auth over TLS, and with bearer tokens from a token server,
  * holding images the fixture built and pushed with skopeo
  * (tests/support/registry_fixture.sh).  Request counts come from the
- * registries' own access logs.
+ * registries' own access logs.  The last tests go end to end: an
+ * AdmissionReview through admission_handle with facts_gather_admission as
+ * its gatherer, judged by runAsNonRoot (checkImageUser) and pinnedTags
+ * (resolveDigest).
  */
 #include <pthread.h>
 #include <stdio.h>
