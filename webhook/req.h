@@ -32,6 +32,7 @@ enum req_route {
 
 struct req {
     uint64_t start_ns; /* monotonic time the request line arrived */
+    uint64_t body_ns;  /* ... and the body was complete (0 until then) */
     enum req_route route;
     struct buf body;       /* owned, capped at the configured maximum */
     enum tg_rc body_rc;    /* TG_ETOOBIG once the cap was passed */

@@ -8,13 +8,11 @@
 #include "commands.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -59,19 +57,7 @@ static void log_startup_error(const char *what, const struct tg_error *err)
 static enum tg_rc read_client_ca(const char *path, struct buf *out, struct tg_error *err)
 {
     enum tg_rc rc = x509_check_ca(path, err);
-    if (rc != TG_OK)
-        return rc;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tg_error_set(err, TG_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    char chunk[8192];
-    size_t n;
-    while (rc == TG_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = buf_append(out, chunk, n);
-    fclose(f);
-    if (rc != TG_OK)
-        return tg_error_set(err, rc, path, 0, 0, "too big or out of memory");
-    return TG_OK;
+    return rc == TG_OK ? tlscreds_read_pem(path, out, err) : rc;
 }
 
 /* Everything that must hold before the port opens; exit status 2 if not. */

@@ -8,7 +8,10 @@
  * complete), then completed, which alone frees the req.  notify_connection
  * (CLOSED) comes after MHD has deinitialised the TLS session and before it
  * closes the socket, so the pinned credentials and the socket in the reaper
- * list are valid for as long as we hold them.
+ * list are valid for as long as we hold them.  (Checked against the 0.9.75
+ * sources: daemon.c MHD_cleanup_connections, new_connection_prepare_, and
+ * connection.c, where the URI log callback marks the request as one whose
+ * completion we are told about.)
  */
 #include "server.h"
 
@@ -40,9 +43,9 @@
 
 /* Modern TLS only: 1.2 and 1.3, AEAD ciphers, no CBC, no RSA key exchange. */
 #define TLS_PRIORITIES                                                                   \
-    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"              \
-    "+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA:-SHA1:%SERVER_"          \
-    "PRECEDENCE"
+    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                          \
+    "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"                          \
+    "-RSA:-DHE-RSA:-SHA1:%SERVER_PRECEDENCE"
 
 static char tls_priorities[] = TLS_PRIORITIES; /* MHD takes a non-const pointer */
 
@@ -83,10 +86,10 @@ struct server {
 
 static char oom_body[] = "{\"error\":\"out of memory\"}";
 
-/* Queue `body` (taken, freed with tg_free) with `status`.  MHD keeps its
- * own reference to the response, so ours is dropped at once. */
-static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
-                               unsigned status, const char *ctype, char *body, size_t len)
+/* A response owning `body` (freed with tg_free); with no body (its
+ * allocation failed) the static out-of-memory error.  NULL when MHD itself
+ * is out of memory. */
+static struct MHD_Response *make_response(char *body, size_t len, const char *ctype)
 {
     struct MHD_Response *r;
     if (body) {
@@ -98,14 +101,28 @@ static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
                                             MHD_RESPMEM_PERSISTENT);
         ctype = "application/json";
     }
+    if (r)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    return r;
+}
+
+/* Queue `r` and drop our reference at once: MHD keeps its own. */
+static enum MHD_Result queue(struct server *srv, struct MHD_Connection *c,
+                             unsigned status, struct MHD_Response *r)
+{
     if (!r)
         return MHD_NO; /* MHD closes the connection: nothing else we can do */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond(struct server *srv, struct MHD_Connection *c,
+                               unsigned status, const char *ctype, char *body, size_t len)
+{
+    return queue(srv, c, status, make_response(body, len, ctype));
 }
 
 /* {"error":"<text>"} with `status`; `allow` adds an Allow header (405). */
@@ -115,22 +132,11 @@ static enum MHD_Result respond_error(struct server *srv, struct MHD_Connection *
     json_t *o = json_pack("{s:s}", "error", text);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    if (!allow)
-        return respond(srv, c, status, "application/json", body, body ? strlen(body) : 0);
-    struct MHD_Response *r = body ? MHD_create_response_from_buffer_with_free_callback(
-                                        strlen(body), body, tg_free)
-                                  : NULL;
-    if (!r) {
-        tg_free(body);
-        return respond(srv, c, status, "application/json", NULL, 0);
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    struct MHD_Response *r =
+        make_response(body, body ? strlen(body) : 0, "application/json");
+    if (r && allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    return queue(srv, c, status, r);
 }
 
 /* An answer that never reached the engine: counted, then sent. */
@@ -287,17 +293,25 @@ static void log_decision(const struct admission_result *res, const char *endpoin
     tlog_str(&l, "user", res->user);
     tlog_str(&l, "decision", res->decision);
     tlog_str(&l, "rules", res->rules);
+    if (res->exempted[0]) /* why a container was not judged */
+        tlog_str(&l, "exempted", res->exempted);
+    if (res->excluded)
+        tlog_str(&l, "excluded", res->excluded);
     tlog_int(&l, "latency_us", (long long)(latency_ns / 1000));
     tlog_end(&l);
 }
 
-static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection *c,
-                                       struct req *req)
+/* The request duration metric counts from the complete body (its help
+ * text says so); upload time is in the log line instead. */
+static double seconds_since(uint64_t from_ns, uint64_t now_ns)
 {
-    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
-    if (req->body_rc == TG_ETOOBIG)
-        return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                      "request body larger than --max-body-bytes");
+    return now_ns > from_ns ? (double)(now_ns - from_ns) / 1e9 : 0.0;
+}
+
+/* The decision for a complete body, against the snapshot it pins. */
+static enum tg_rc decide_body(struct server *srv, struct req *req,
+                              struct admission_result *res, struct tg_error *err)
+{
     struct admission_options opt = {
         .endpoint = req->route == ROUTE_MUTATE ? ENDPOINT_MUTATE : ENDPOINT_VALIDATE,
         .gather = NULL, /* registry lookups are not wired into the server yet */
@@ -305,40 +319,62 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
         .arena_cap = 0,
         .deadline_ns = req->start_ns + (uint64_t)srv->cfg->request_deadline_ms * 1000000u,
     };
-    uint64_t body_done = req_now_ns();
+    if (req->body_rc != TG_OK)
+        return tg_error_setf(err, TG_ENOMEM, "out of memory");
+    if (!req_pin_policy(req))
+        return tg_error_setf(err, TG_ENOMEM, "no policy loaded");
+    return admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
+                            buf_len(&req->body), &opt, res, err);
+}
+
+/* An AdmissionReview answer: logged, counted, sent (the response moves). */
+static enum MHD_Result answer_decision(struct server *srv, struct MHD_Connection *c,
+                                       const struct req *req,
+                                       struct admission_result *res)
+{
+    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
+    uint64_t now = req_now_ns();
+    log_decision(res, endpoint, now - req->start_ns); /* incl. upload time */
+    metrics_request(endpoint, res->decision, res->kind, seconds_since(req->body_ns, now));
+    for (size_t i = 0; i < res->n_hits; i++)
+        for (unsigned k = 0; k < res->hits[i].count; k++)
+            metrics_violation(res->hits[i].rule, res->hits[i].action);
+    char *body = res->response;
+    res->response = NULL; /* respond() owns it now */
+    return respond(srv, c, MHD_HTTP_OK, "application/json", body, res->response_len);
+}
+
+/* No AdmissionReview could be built: 400 for a body that is not one, 500
+ * with a JSON error when tollgate failed before it knew the uid. */
+static enum MHD_Result answer_failure(struct server *srv, struct MHD_Connection *c,
+                                      const struct req *req, enum tg_rc rc,
+                                      struct tg_error *err)
+{
+    const char *endpoint = req->route == ROUTE_MUTATE ? "mutate" : "validate";
+    unsigned status =
+        rc == TG_EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    if (!err->text[0]) /* TG_ENOMEM comes without details */
+        tg_error_setf(err, rc, "%s", tg_rc_str(rc));
+    char text[sizeof(err->text) + sizeof(err->source) + 32];
+    tg_error_format(err, text, sizeof(text));
+    TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status, text);
+    metrics_request(endpoint, rc == TG_EINVAL ? "bad-request" : "error", "other",
+                    seconds_since(req->body_ns, req_now_ns()));
+    return respond_error(srv, c, status, NULL, text);
+}
+
+static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection *c,
+                                       struct req *req)
+{
+    if (req->body_rc == TG_ETOOBIG)
+        return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                      "request body larger than --max-body-bytes");
     struct admission_result res;
     memset(&res, 0, sizeof(res)); /* cleanup is safe even if handle never ran */
     struct tg_error err = {0};
-    enum tg_rc rc;
-    if (req->body_rc != TG_OK || !req_pin_policy(req))
-        rc = tg_error_setf(&err, TG_ENOMEM, "%s",
-                           req->body_rc != TG_OK ? "out of memory" : "no policy loaded");
-    else
-        rc = admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
-                              buf_len(&req->body), &opt, &res, &err);
-    uint64_t end = req_now_ns();
-    double seconds = (double)(end - body_done) / 1e9; /* the metric's definition */
-    enum MHD_Result ret;
-    if (rc == TG_OK) {
-        log_decision(&res, endpoint, end - req->start_ns); /* incl. upload time */
-        metrics_request(endpoint, res.decision, res.kind, seconds);
-        for (size_t i = 0; i < res.n_hits; i++)
-            for (unsigned k = 0; k < res.hits[i].count; k++)
-                metrics_violation(res.hits[i].rule, res.hits[i].action);
-        char *body = res.response;
-        res.response = NULL; /* respond() owns it now */
-        ret = respond(srv, c, MHD_HTTP_OK, "application/json", body, res.response_len);
-    } else {
-        unsigned status =
-            rc == TG_EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
-        char text[sizeof(err.text) + sizeof(err.source) + 32];
-        tg_error_format(&err, text, sizeof(text));
-        TLOG(rc == TG_EINVAL ? TLOG_INFO : TLOG_ERROR, "%s: %u: %s", endpoint, status,
-             text);
-        metrics_request(endpoint, rc == TG_EINVAL ? "bad-request" : "error", "other",
-                        seconds);
-        ret = respond_error(srv, c, status, NULL, text);
-    }
+    enum tg_rc rc = decide_body(srv, req, &res, &err);
+    enum MHD_Result ret = rc == TG_OK ? answer_decision(srv, c, req, &res)
+                                      : answer_failure(srv, c, req, rc, &err);
     admission_result_cleanup(&res);
     return ret;
 }
@@ -380,6 +416,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     /* the body is complete: answer exactly once */
+    req->body_ns = req_now_ns();
     struct conn *cn = conn_of(c);
     if (cn)
         atomic_store(&cn->busy, true);
@@ -421,18 +458,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * trusted CA during the handshake.  MHD only asks (GNUTLS_CERT_REQUEST) and
  * leaves verification to the application, which would let a client without
  * a certificate through. */
-static void require_client_cert(struct MHD_Connection *c)
+static bool require_client_cert(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (!ci || !ci->tls_session)
-        return;
+        return false;
     gnutls_session_t session = ci->tls_session;
     /* A certificate made for serving is not one for calling us. */
     static gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
                                             (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
     gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
     gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
+    return true;
 }
 
 static void conn_started(struct listener *l, struct MHD_Connection *c, void **socket_ctx)
@@ -450,8 +488,11 @@ static void conn_started(struct listener *l, struct MHD_Connection *c, void **so
     atomic_init(&cn->busy, false);
     if (l->tls) {
         cn->creds = tlscreds_acquire();
-        if (srv->client_ca_pem)
-            require_client_cert(c);
+        if (srv->client_ca_pem && !require_client_cert(c)) {
+            /* fail closed: without credentials the handshake is refused */
+            tlscreds_release(cn->creds);
+            cn->creds = NULL;
+        }
     }
     pthread_mutex_lock(&srv->conns_lock);
     cn->next = srv->conns;

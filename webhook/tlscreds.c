@@ -26,7 +26,7 @@ struct tlscreds {
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tlscreds *current; /* guarded by swap_lock */
 
-static enum tg_rc slurp(const char *path, struct buf *out, struct tg_error *err)
+enum tg_rc tlscreds_read_pem(const char *path, struct buf *out, struct tg_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -39,7 +39,7 @@ static enum tg_rc slurp(const char *path, struct buf *out, struct tg_error *err)
     if (rc == TG_OK && ferror(f))
         rc = tg_error_set(err, TG_EIO, path, 0, 0, "read failed");
     else if (rc == TG_ETOOBIG)
-        rc = tg_error_set(err, TG_EINVAL, path, 0, 0, "larger than %d bytes", MAX_PEM);
+        rc = tg_error_set(err, TG_EINVAL, path, 0, 0, "too large for a PEM file");
     else if (rc != TG_OK)
         rc = tg_error_set(err, rc, path, 0, 0, "%s", tg_rc_str(rc));
     fclose(f);
@@ -98,9 +98,9 @@ enum tg_rc tlscreds_load(const char *cert_path, const char *key_path,
     struct tlscreds *c = tg_calloc(1, sizeof(*c));
     enum tg_rc rc = c ? TG_OK : tg_error_setf(err, TG_ENOMEM, "out of memory");
     if (rc == TG_OK)
-        rc = slurp(cert_path, &cert_pem, err);
+        rc = tlscreds_read_pem(cert_path, &cert_pem, err);
     if (rc == TG_OK)
-        rc = slurp(key_path, &key_pem, err);
+        rc = tlscreds_read_pem(key_path, &key_pem, err);
     if (rc == TG_OK)
         rc = import_chain(c, &cert_pem, cert_path, err);
     if (rc == TG_OK)

@@ -19,6 +19,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "buf.h"
 #include "error.h"
 
 struct tlscreds;
@@ -30,6 +31,12 @@ struct tlscreds;
  * holds one reference. */
 TG_MUST_CHECK enum tg_rc tlscreds_load(const char *cert_path, const char *key_path,
                                        struct tlscreds **out, struct tg_error *err);
+
+/* Append the whole file `path` to `out`, whose cap bounds it (PEM bundles
+ * are small; a wrong path must not read a huge file).  TG_EIO when
+ * unreadable, TG_EINVAL past the cap, TG_ENOMEM; err->source is the file. */
+TG_MUST_CHECK enum tg_rc tlscreds_read_pem(const char *path, struct buf *out,
+                                           struct tg_error *err);
 
 /* Make `next` (one reference, taken) current; release the one replaced. */
 void tlscreds_publish(struct tlscreds *next);

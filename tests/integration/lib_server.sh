@@ -9,7 +9,9 @@ set -uo pipefail
 : "${SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD:=$SRC/build}"
 : "${TOLLGATE:=$BUILD/tollgate}"
+# shellcheck disable=SC2034 # DATA and CLIENT are for the scripts that source this
 DATA=$SRC/tests/data/server
+# shellcheck disable=SC2034
 CLIENT="python3 $SRC/tests/integration/server_client.py"
 TMP=$(mktemp -d)
 SERVER_PID=
@@ -56,9 +58,12 @@ check_contains() {
 }
 
 finish() {
+    if grep -q 'Sanitizer\|runtime error:' "$TMP/server.log" 2>/dev/null; then
+        fail "sanitizer report in the server log"
+    fi
     if [ "$FAILURES" -ne 0 ]; then
         echo "--- server log"
-        cat "$TMP/server.log" 2>/dev/null | tail -40
+        tail -40 "$TMP/server.log" 2>/dev/null
         echo "$FAILURES check(s) failed"
         exit 1
     fi
@@ -87,6 +92,8 @@ start_server() {
         2>>"$TMP/server.log" &
     SERVER_PID=$!
     for _ in $(seq 100); do
+        # CURL_CLIENT_CERT holds "--cert FILE --key FILE": split on purpose
+        # shellcheck disable=SC2086
         if curl -s -o /dev/null --cacert "$TMP/certs/ca.crt" \
             ${CURL_CLIENT_CERT:-} "https://127.0.0.1:$PORT/healthz" ||
             ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -97,10 +104,13 @@ start_server() {
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log"; echo "FAIL: server died"; exit 1; }
 }
 
+# SIGTERM and wait; anything but exit 0 (a crash, a sanitizer report) fails.
 stop_server() {
     kill -TERM "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+    local status=$?
     SERVER_PID=
+    [ "$status" == 0 ] || fail "server exited with status $status after SIGTERM"
 }
 
 # post ENDPOINT FILE [curl options...]: body in $TMP/body, status echoed.

@@ -2,8 +2,9 @@
 
   slow PORT CA SECONDS           send a request one byte per second; exit 0
                                  if the server closes it within SECONDS
-  late PORT CA FILE DELAY        headers now, the body after DELAY seconds;
-                                 prints the status and the body
+  late PORT CA FILE DELAY        headers now ("headers sent" on stderr), the
+                                 body after DELAY seconds; prints the status
+                                 and the body
   drain PORT CA FILE PID         half the body, SIGTERM to PID, then the
                                  rest; prints the status and the body
   declared PORT CA LENGTH        headers with Content-Length LENGTH and no
@@ -73,6 +74,7 @@ def late(port, ca, path, delay):
     body = open(path, "rb").read()
     s = connect(port, ca)
     s.sendall(headers(len(body)))
+    print("headers sent", file=sys.stderr, flush=True)
     time.sleep(delay)
     s.sendall(body)
     status, text = read_response(s)

@@ -75,6 +75,36 @@ else
     fail "SIGHUP applies the new policy"
 fi
 
+# requests keep being answered while the policy flips under them
+loop() {
+    local n=0 bad=0 code
+    while [ ! -e "$TMP/stop" ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/certs/ca.crt" \
+            -H 'Content-Type: application/json' --data-binary "@$DATA/deny_v1.json" \
+            "https://127.0.0.1:$PORT/validate")
+        n=$((n + 1))
+        [ "$code" == 200 ] || bad=$((bad + 1))
+    done
+    echo "$n $bad" >"$TMP/loop.out"
+}
+loop &
+LOOP_PID=$!
+for i in $(seq 10); do
+    if [ $((i % 2)) == 0 ]; then
+        cp "$DATA/policy_enforce.yaml" "$TMP/policy.yaml"
+    else
+        cp "$DATA/policy_audit.yaml" "$TMP/policy.yaml"
+    fi
+    kill -HUP "$SERVER_PID"
+    sleep 0.1
+done
+touch "$TMP/stop"
+wait "$LOOP_PID"
+read -r total failed <"$TMP/loop.out"
+check "requests failed while reloading (of $total)" 0 "$failed"
+check "generation after 10 SIGHUPs" 12 \
+    "$(grep '"trigger":"SIGHUP"' "$TMP/server.log" | tail -1 | jq -r .generation)"
+
 # a policy directory behind a ConfigMap-style ..data symlink
 stop_server
 mkdir -p "$TMP/pol/..v1" "$TMP/pol/..v2"
