@@ -62,7 +62,7 @@ static void setup(void)
     cfg.request_deadline_ms = 2500;
     cfg.internal_error_allows = true;
     struct tg_error err = {0};
-    ck_assert_msg(server_start(&cfg, NULL, &srv, &err) == TG_OK, "%s", err.text);
+    ck_assert_msg(server_start(&cfg, NULL, NULL, &srv, &err) == TG_OK, "%s", err.text);
 }
 
 static void teardown(void)
@@ -199,7 +199,7 @@ START_TEST(port_in_use)
 {
     struct server *second = NULL;
     struct tg_error err = {0};
-    ck_assert_int_eq(server_start(&cfg, NULL, &second, &err), TG_EIO);
+    ck_assert_int_eq(server_start(&cfg, NULL, NULL, &second, &err), TG_EIO);
     ck_assert_ptr_null(second);
     ck_assert_ptr_nonnull(strstr(err.text, "cannot listen on 127.0.0.1:"));
 }
