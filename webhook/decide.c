@@ -158,8 +158,9 @@ static const char *deny_message(struct arena *a, const struct decide_subject *s,
     return msg;
 }
 
-/* "pinnedTags:2,probes:1" over the violations that were warned or denied,
- * into *out; *out stays NULL when there are none (only notes were warned). */
+/* "pinnedTags:2,probes:1" over the findings that were warned or denied,
+ * into *out; NULL there when no violation was (notes alone, such as a
+ * registry lookup that failed under allowOnLookupFailure, annotate nothing). */
 static enum tg_rc audit_annotations(const struct findings *f, const enum treatment *t,
                                     bool would_deny, json_t **out)
 {
@@ -182,6 +183,7 @@ static enum tg_rc audit_annotations(const struct findings *f, const enum treatme
         seen[n_seen++] = rule;
         rc = buf_appendf(&b, "%s%s:%zu", n_seen > 1 ? "," : "", rule, count);
     }
+    *out = NULL;
     if (rc == TG_OK && n_seen) {
         *out = json_pack("{s:s,s:s}", "decision", would_deny ? "would-deny" : "allow",
                          "violations", buf_str(&b));
@@ -230,8 +232,6 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
             return TG_ENOMEM;
     }
     v->decision = !v->allowed ? "deny" : v->would_deny ? "would-deny" : "allow";
-    /* A warned note (a misleading tag) is no violation: no annotation, and
-     * no reason to fail the request. */
     if (v->n_warned || v->would_deny)
         return audit_annotations(f, t, v->would_deny, &v->audit_annotations);
     return TG_OK;
