@@ -20,14 +20,20 @@
 #include "check_eval.h"
 #include "check_output.h"
 #include "commands.h"
+#include "engine.h"
+#include "facts_gather.h"
 #include "manifest.h"
 #include "policy_load.h"
+#include "registry_opts.h"
 #include "rules.h"
 
 #define CHECK_MAX_INPUT (256u << 20)
+#define CHECK_FACTS_ARENA (16u << 20)
 
 struct check_opts {
     const char *policy_path;
+    bool offline;
+    struct registry_opts registry;
     enum check_format format;
     bool force_audit;
     bool force_enforce;
@@ -38,8 +44,9 @@ struct check_opts {
 struct check_run {
     const struct check_opts *opts;
     const struct policy *policy;
-    json_t *objects; /* report entries */
-    json_t *fixed;   /* --fix: objects to print, in input order */
+    struct registry *registry; /* NULL: offline, or the policy needs no lookups */
+    json_t *objects;           /* report entries */
+    json_t *fixed;             /* --fix: objects to print, in input order */
     enum manifest_format fixed_format;
     bool denied;
     bool input_error;
@@ -68,9 +75,14 @@ static void usage(FILE *out)
         "                          that has one applied (YAML in, YAML out; JSON in,\n"
         "                          JSON out); the report goes to stderr\n"
         "      --endpoint NAME     for AdmissionReviews: validate (default) or mutate\n"
-        "      --offline           make no registry lookups (the default: rules that\n"
-        "                          need one say so)\n"
+        "      --offline           make no registry lookups; rules that need one\n"
+        "                          (resolveDigest, checkImageUser) say so instead\n"
         "  -h, --help              show this help\n"
+        "\n"
+        "Registry lookups (made only when the policy asks for them):\n");
+    registry_opts_usage(out, 2);
+    fprintf(
+        out,
         "\n"
         "Exit status: 0 all allowed, 1 something would be denied, 2 usage or input\n"
         "error.\n"
@@ -90,11 +102,22 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
         {"endpoint", required_argument, NULL, 'e'},
         {"offline", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
+        /* the registry options (registry_opts.h) */
+        {"registry-auth-file", required_argument, NULL, 'R'},
+        {"registry-ca-file", required_argument, NULL, 'R'},
+        {"registry-insecure", required_argument, NULL, 'R'},
+        {"registry-platform", required_argument, NULL, 'R'},
+        {"registry-timeout", required_argument, NULL, 'R'},
+        {"registry-cache-ttl", required_argument, NULL, 'R'},
+        {"registry-error-ttl", required_argument, NULL, 'R'},
+        {"registry-cache-size", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, index = 0;
+    struct tg_error err = {0};
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
+    registry_opts_defaults(&o->registry);
+    while ((c = getopt_long(argc, argv, "p:o:h", longopts, &index)) != -1) {
         switch (c) {
         case 'p':
             o->policy_path = optarg;
@@ -130,7 +153,16 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
             o->endpoint = optarg[0] == 'm' ? ENDPOINT_MUTATE : ENDPOINT_VALIDATE;
             break;
         case 'O':
-            break; /* lookups are not made offline; kept for scripts that say so */
+            o->offline = true;
+            break;
+        case 'R':
+            if (registry_opts_set(&o->registry, longopts[index].name, optarg, &err) !=
+                TG_OK) {
+                fprintf(stderr, "tollgate check: --%s: %s\n", longopts[index].name,
+                        err.text);
+                return 2;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -186,7 +218,12 @@ static enum tg_rc handle_review(struct check_run *run, const json_t *doc,
     char *body = json_dumps(doc, JSON_COMPACT);
     if (!body)
         return TG_ENOMEM;
+    struct facts_gather_ctx ctx = {.registry = run->registry, .policy = run->policy};
     struct admission_options opt = {.endpoint = run->opts->endpoint};
+    if (run->registry) {
+        opt.gather = facts_gather_admission;
+        opt.gather_ctx = &ctx;
+    }
     struct admission_result res;
     enum tg_rc rc = admission_handle(run->policy, body, strlen(body), &opt, &res, err);
     free(body);
@@ -204,12 +241,35 @@ static enum tg_rc handle_review(struct check_run *run, const json_t *doc,
     return rc;
 }
 
+/* Registry facts for the object's images, as the server gathers them. */
+static enum tg_rc gather_facts(const struct check_run *run, const json_t *object,
+                               struct arena *a, struct facts *out)
+{
+    const char **images;
+    size_t n;
+    if (!run->registry)
+        return TG_OK;
+    enum tg_rc rc = engine_images_to_lookup(run->policy, object, a, &images, &n, NULL);
+    if (rc == TG_EINVAL)
+        return TG_OK; /* check_eval_object reports the malformed object */
+    struct facts_gather_ctx ctx = {.registry = run->registry, .policy = run->policy};
+    if (rc != TG_OK || n == 0)
+        return rc;
+    return facts_gather_admission(&ctx, (const char *const *)images, n, a, out);
+}
+
 static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc *doc,
                                 const char *source, struct tg_error *err)
 {
     json_t *entry = NULL;
-    enum tg_rc rc =
-        check_eval_object(run->policy, doc->object, NULL, run->opts->fix, &entry, err);
+    struct arena a;
+    struct facts facts = {0};
+    arena_init(&a, CHECK_FACTS_ARENA);
+    enum tg_rc rc = gather_facts(run, doc->object, &a, &facts);
+    if (rc == TG_OK)
+        rc = check_eval_object(run->policy, doc->object, &facts, run->opts->fix, &entry,
+                               err);
+    arena_cleanup(&a);
     if (rc != TG_OK) {
         if (rc == TG_EINVAL) { /* place the engine's message in the file */
             char text[sizeof(err->text)];
@@ -284,6 +344,15 @@ static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
     return TG_OK;
 }
 
+static enum tg_rc open_registry(const struct check_opts *o, struct registry **out)
+{
+    struct tg_error err = {0};
+    enum tg_rc rc = registry_opts_open(&o->registry, out, &err);
+    if (rc != TG_OK)
+        print_error(&err);
+    return rc;
+}
+
 /* With --fix: every rule that has a fix applies it, whatever its action. */
 static void enable_all_fixes(struct policy *p)
 {
@@ -334,8 +403,15 @@ int cmd_check(int argc, char **argv)
         return 2;
     if (opts.fix)
         enable_all_fixes(policy);
+    struct registry *registry = NULL;
+    if (!opts.offline && facts_need_of(policy) &&
+        open_registry(&opts, &registry) != TG_OK) {
+        policy_free(policy);
+        return 2;
+    }
     json_t *report = json_object();
-    struct check_run run = {.opts = &opts, .policy = policy, .objects = json_array()};
+    struct check_run run = {
+        .opts = &opts, .policy = policy, .registry = registry, .objects = json_array()};
     if (opts.fix)
         run.fixed = json_array();
     if (!report || !run.objects || (opts.fix && !run.fixed) ||
@@ -351,6 +427,7 @@ out:
     json_decref(report);
     json_decref(run.objects);
     json_decref(run.fixed);
+    registry_free(registry);
     policy_free(policy);
     return status;
 }

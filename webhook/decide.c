@@ -158,9 +158,11 @@ static const char *deny_message(struct arena *a, const struct decide_subject *s,
     return msg;
 }
 
-/* "pinnedTags:2,probes:1" over the findings that were warned or denied. */
-static json_t *audit_annotations(const struct findings *f, const enum treatment *t,
-                                 bool would_deny)
+/* "pinnedTags:2,probes:1" over the findings that were warned or denied,
+ * into *out; NULL there when no violation was (notes alone, such as a
+ * registry lookup that failed under allowOnLookupFailure, annotate nothing). */
+static enum tg_rc audit_annotations(const struct findings *f, const enum treatment *t,
+                                    bool would_deny, json_t **out)
 {
     struct buf b;
     buf_init(&b, 0);
@@ -181,12 +183,14 @@ static json_t *audit_annotations(const struct findings *f, const enum treatment 
         seen[n_seen++] = rule;
         rc = buf_appendf(&b, "%s%s:%zu", n_seen > 1 ? "," : "", rule, count);
     }
-    json_t *o = rc == TG_OK && n_seen ? json_pack("{s:s,s:s}", "decision",
-                                                  would_deny ? "would-deny" : "allow",
-                                                  "violations", buf_str(&b))
-                                      : NULL;
+    *out = NULL;
+    if (rc == TG_OK && n_seen) {
+        *out = json_pack("{s:s,s:s}", "decision", would_deny ? "would-deny" : "allow",
+                         "violations", buf_str(&b));
+        rc = *out ? TG_OK : TG_ENOMEM;
+    }
     buf_cleanup(&b);
-    return o;
+    return rc;
 }
 
 static enum tg_rc judge_validate(const struct decide_subject *s, const struct findings *f,
@@ -228,11 +232,8 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
             return TG_ENOMEM;
     }
     v->decision = !v->allowed ? "deny" : v->would_deny ? "would-deny" : "allow";
-    if (v->n_warned || v->would_deny) {
-        v->audit_annotations = audit_annotations(f, t, v->would_deny);
-        if (!v->audit_annotations)
-            return TG_ENOMEM;
-    }
+    if (v->n_warned || v->would_deny)
+        return audit_annotations(f, t, v->would_deny, &v->audit_annotations);
     return TG_OK;
 }
 

@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "registry_opts.h"
 #include "reload.h"
 #include "req.h"
 #include "serve_config.h"
@@ -169,9 +170,14 @@ int cmd_serve(int argc, char **argv)
     struct buf ca;
     buf_init(&ca, MAX_CA_PEM);
     struct server *srv = NULL;
+    struct registry *registry = NULL;
     int status = start_up(&r, &cfg, &ca);
-    if (status == 0 &&
-        server_start(&cfg, cfg.client_ca[0] ? buf_str(&ca) : NULL, &srv, &err) != TG_OK) {
+    if (status == 0 && registry_opts_open(&cfg.registry, &registry, &err) != TG_OK) {
+        log_startup_error("bad registry settings", &err);
+        status = 2;
+    }
+    if (status == 0 && server_start(&cfg, cfg.client_ca[0] ? buf_str(&ca) : NULL,
+                                    registry, &srv, &err) != TG_OK) {
         log_startup_error("cannot start the server", &err);
         status = 1;
     }
@@ -181,6 +187,7 @@ int cmd_serve(int argc, char **argv)
         drain(srv, &cfg, &signals);
     }
     server_stop(srv);
+    registry_free(registry); /* after the server: no lookup runs any more */
     snapshot_clear();
     tlscreds_clear();
     buf_cleanup(&ca);

@@ -38,6 +38,8 @@ static enum tg_rc parse_size(const struct setting *s, const char *value,
                              struct serve_config *cfg, struct tg_error *err);
 static enum tg_rc parse_on_error(const struct setting *s, const char *value,
                                  struct serve_config *cfg, struct tg_error *err);
+static enum tg_rc parse_registry(const struct setting *s, const char *value,
+                                 struct serve_config *cfg, struct tg_error *err);
 
 #define FIELD(f) offsetof(struct serve_config, f)
 
@@ -82,6 +84,28 @@ static const struct setting settings[] = {
     {"watch-interval", "TOLLGATE_WATCH_INTERVAL", "1000", "MS",
      "how often policy and certificate files are checked for changes", parse_uint,
      FIELD(watch_interval_ms), 50, 3600000},
+    /* Registry lookups, made only when the policy asks for them
+     * (pinnedTags.resolveDigest, runAsNonRoot.checkImageUser). */
+    {"registry-auth-file", "TOLLGATE_REGISTRY_AUTH_FILE", "", "FILE",
+     "dockerconfigjson credentials for registries; empty = anonymous", parse_registry, 0,
+     0, 0},
+    {"registry-ca-file", "TOLLGATE_REGISTRY_CA_FILE", "", "FILE",
+     "CA bundle (PEM) for registry HTTPS; empty = the system CAs", parse_registry, 0, 0,
+     0},
+    {"registry-insecure", "TOLLGATE_REGISTRY_INSECURE", "", "HOST[:PORT],...",
+     "registries spoken to over plain HTTP", parse_registry, 0, 0, 0},
+    {"registry-platform", "TOLLGATE_REGISTRY_PLATFORM", "linux/amd64", "OS/ARCH",
+     "platform whose image config is read from a multi-platform index", parse_registry, 0,
+     0, 0},
+    {"registry-timeout", "TOLLGATE_REGISTRY_TIMEOUT", "2000", "MS",
+     "budget of one registry lookup (the request deadline may cut it shorter)",
+     parse_registry, 0, 0, 0},
+    {"registry-cache-ttl", "TOLLGATE_REGISTRY_CACHE_TTL", "300", "SECONDS",
+     "how long registry answers are cached", parse_registry, 0, 0, 0},
+    {"registry-error-ttl", "TOLLGATE_REGISTRY_ERROR_TTL", "10", "SECONDS",
+     "how long registry failures are cached", parse_registry, 0, 0, 0},
+    {"registry-cache-size", "TOLLGATE_REGISTRY_CACHE_SIZE", "1024", "N",
+     "most cached registry answers", parse_registry, 0, 0, 0},
 };
 
 static void *field(struct serve_config *cfg, const struct setting *s)
@@ -176,6 +200,12 @@ static enum tg_rc parse_number(const struct setting *s, const char *value,
                              s->min, s->max);
     *out = n;
     return TG_OK;
+}
+
+static enum tg_rc parse_registry(const struct setting *s, const char *value,
+                                 struct serve_config *cfg, struct tg_error *err)
+{
+    return registry_opts_set(&cfg->registry, s->flag, value, err);
 }
 
 static enum tg_rc parse_uint(const struct setting *s, const char *value,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "registry_opts.h"
 #include "tlog.h"
 
 #define SERVE_ADDR_MAX 64
@@ -45,6 +46,8 @@ struct serve_config {
     bool internal_error_allows;       /* --on-internal-error allow|deny, default allow */
     unsigned shutdown_timeout_s;      /* --shutdown-timeout, default 20 */
     unsigned watch_interval_ms;       /* --watch-interval, default 1000 */
+    struct registry_opts
+        registry; /* --registry-*: lookups for the rules that need them */
 };
 
 /* What serve_config_parse found besides settings. */

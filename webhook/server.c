@@ -35,6 +35,7 @@
 
 #include "admission.h"
 #include "alloc.h"
+#include "facts_gather.h"
 #include "metrics.h"
 #include "req.h"
 #include "snapshot.h"
@@ -57,6 +58,9 @@ static char tls_priorities[] = TLS_PRIORITIES; /* MHD takes a non-const pointer 
 
 /* MHD's own per-connection pool (headers, buffers); bodies live in req. */
 #define CONNECTION_MEMORY_LIMIT (64 * 1024)
+/* Registry lookups stop this long before the request deadline, leaving
+ * time to evaluate and answer. */
+#define LOOKUP_MARGIN_MS 100
 
 struct server;
 
@@ -81,7 +85,8 @@ struct server {
     struct MHD_Daemon *tls;
     struct MHD_Daemon *plain;
     struct listener tls_l, plain_l;
-    char *client_ca_pem; /* owned; NULL = no mTLS */
+    char *client_ca_pem;       /* owned; NULL = no mTLS */
+    struct registry *registry; /* borrowed; NULL = no registry lookups */
     atomic_bool draining;
     atomic_uint in_flight;
     pthread_mutex_t conns_lock;
@@ -318,17 +323,29 @@ static double seconds_since(uint64_t from_ns, uint64_t now_ns)
 static enum tg_rc decide_body(struct server *srv, struct req *req,
                               struct admission_result *res, struct tg_error *err)
 {
+    uint64_t deadline_ns =
+        req->start_ns + (uint64_t)srv->cfg->request_deadline_ms * 1000000u;
     struct admission_options opt = {
         .endpoint = req->route == ROUTE_MUTATE ? ENDPOINT_MUTATE : ENDPOINT_VALIDATE,
-        .gather = NULL, /* registry lookups are not wired into the server yet */
         .internal_error_allows = srv->cfg->internal_error_allows,
         .arena_cap = 0,
-        .deadline_ns = req->start_ns + (uint64_t)srv->cfg->request_deadline_ms * 1000000u,
+        .deadline_ns = deadline_ns,
     };
     if (req->body_rc != TG_OK)
         return tg_error_setf(err, TG_ENOMEM, "out of memory");
     if (!req_pin_policy(req))
         return tg_error_setf(err, TG_ENOMEM, "no policy loaded");
+    /* Lookups end early enough to leave time for the decision itself; both
+     * clocks are CLOCK_MONOTONIC. */
+    struct facts_gather_ctx gather = {
+        .registry = srv->registry,
+        .policy = snapshot_policy(req->snap),
+        .deadline_ms = (long long)(deadline_ns / 1000000u) - LOOKUP_MARGIN_MS,
+    };
+    if (srv->registry) {
+        opt.gather = facts_gather_admission;
+        opt.gather_ctx = &gather;
+    }
     return admission_handle(snapshot_policy(req->snap), buf_str(&req->body),
                             buf_len(&req->body), &opt, res, err);
 }
@@ -658,12 +675,14 @@ static struct MHD_Daemon *start_daemon(struct server *srv, struct listener *l,
 }
 
 enum tg_rc server_start(const struct serve_config *cfg, const char *client_ca_pem,
-                        struct server **out, struct tg_error *err)
+                        struct registry *registry, struct server **out,
+                        struct tg_error *err)
 {
     struct server *srv = tg_calloc(1, sizeof(*srv));
     if (!srv)
         return tg_error_setf(err, TG_ENOMEM, "out of memory");
     srv->cfg = cfg;
+    srv->registry = registry;
     srv->tls_l = (struct listener){srv, true};
     srv->plain_l = (struct listener){srv, false};
     atomic_init(&srv->draining, false);

@@ -29,15 +29,19 @@
 #include "serve_config.h"
 
 struct server;
+struct registry;
 
 /* Start the daemons.  `cfg` is borrowed and must outlive the server.
  * `client_ca_pem` (NUL-terminated PEM, copied) turns on mutual TLS: a
  * client without a certificate signed by it fails the handshake; NULL
  * for none.  The TLS credentials are the current ones of tlscreds.h,
- * which must have been published.  TG_EIO when a daemon cannot start
+ * which must have been published.  `registry` (borrowed, may be NULL for
+ * no lookups) answers the registry questions of policies that ask them;
+ * it must outlive the server.  TG_EIO when a daemon cannot start
  * (address in use, bad address), err saying which. */
 TG_MUST_CHECK enum tg_rc server_start(const struct serve_config *cfg,
-                                      const char *client_ca_pem, struct server **out,
+                                      const char *client_ca_pem,
+                                      struct registry *registry, struct server **out,
                                       struct tg_error *err);
 
 /* Close connections whose request is overdue (see above). */

@@ -401,6 +401,29 @@ def check_probes_on_https(objs, by):
     assert [p["name"] for p in one(by, "Service")["spec"]["ports"]] == ["https"]
 
 
+def check_registry(objs, by):
+    spec = one(by, "Deployment")["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    for want in ("--registry-auth-file=/etc/tollgate/registry-auth/.dockerconfigjson",
+                 "--registry-ca-file=/etc/tollgate/registry-ca/ca.crt",
+                 "--registry-insecure=reg.local:5000,mirror.local",
+                 "--registry-timeout=900"):
+        assert want in c["args"], (want, c["args"])
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    assert mounts.get("registry-auth") == "/etc/tollgate/registry-auth", mounts
+    assert mounts.get("registry-ca") == "/etc/tollgate/registry-ca", mounts
+    vols = {v["name"]: v for v in spec["volumes"]}
+    assert vols["registry-auth"]["secret"]["secretName"] == "regcred", vols
+    assert vols["registry-ca"]["configMap"]["name"] == "regca", vols
+
+
+def check_no_registry_mounts(objs, by):
+    c = one(by, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert not any(a.startswith(("--registry-auth-file", "--registry-ca-file",
+                                 "--registry-insecure")) for a in c["args"]), c["args"]
+    assert not any(m["name"].startswith("registry-") for m in c["volumeMounts"])
+
+
 CHECKS = {k[len("check_"):]: v for k, v in globals().items() if k.startswith("check_")}
 
 if __name__ == "__main__":
@@ -462,6 +485,13 @@ render options --set podDisruptionBudget.enabled=false \
     --set 'webhook.namespaceSelectorExpressions[0].operator=In' \
     --set 'webhook.namespaceSelectorExpressions[0].values={a}' \
     --set 'webhook.excludeNamespaces={kube-system,monitoring}' && assert options options
+
+# Registry credentials and CA are mounted and passed only when given.
+render registry --set registry.authSecret=regcred --set registry.caConfigMap=regca \
+    --set 'registry.insecure={reg.local:5000,mirror.local}' --set registry.timeoutMs=900 &&
+    assert registry registry
+render registry-default && assert registry-default no_registry_mounts
+refuse registry-platform "does not match pattern" --set registry.platform=amd64
 
 # Without a metrics port the probes go to the HTTPS port.
 render no-metrics --set server.metricsPort=0 && assert no-metrics probes_on_https
