@@ -8,6 +8,7 @@
  */
 #include "jsondec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,31 @@ START_TEST(depth_limit)
 }
 END_TEST
 
+/* Each kind of byte that ends a plain run of string bytes, at offsets
+ * 0-17 into the string and 0-9 from its end (word-at-a-time scanning was
+ * tried, and these rows guard any return of it: it saved nothing, as
+ * strings in a review are short). */
+static const char *const specials[] = {
+    "\"",   "\\n",  "\x01", "\x1f",    "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+    "\xc3", "\xff", "\x7f", "\\u00e9",
+};
+
+START_TEST(special_at_every_offset)
+{
+    char text[128];
+    struct tg_error err = {0};
+    for (int before = 0; before <= 17; before++) {
+        for (int after = 0; after <= 9; after++) {
+            int n = snprintf(text, sizeof(text), "[\"%.*s%s%.*s\"]", before,
+                             "abcdefghijklmnopqrstuvwxyz", specials[_i], after,
+                             "ABCDEFGHIJKLMNOP");
+            ck_assert_int_lt(n, (int)sizeof(text));
+            agree(text, (size_t)n, &err); /* same verdict and tree as jansson */
+        }
+    }
+}
+END_TEST
+
 /* The length bounds the text: bytes after it are never read. */
 START_TEST(length_not_nul)
 {
@@ -213,6 +239,7 @@ static Suite *jsondec_suite(void)
     tcase_add_loop_test(tc, accepts_as_jansson, 0, ARRAY_LEN(valid));
     tcase_add_loop_test(tc, rejects_as_jansson, 0, ARRAY_LEN(invalid));
     tcase_add_loop_test(tc, fixtures_and_prefixes, 0, ARRAY_LEN(fixtures));
+    tcase_add_loop_test(tc, special_at_every_offset, 0, ARRAY_LEN(specials));
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, length_not_nul);
     tcase_add_test(tc, allocation_failures);
