@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "testutil.h"
@@ -80,7 +81,7 @@ static atomic_bool stop;
 
 static void *reader(void *arg)
 {
-    unsigned long *seen = arg;
+    atomic_ulong *seen = arg;
     uint64_t last = 0;
     while (!atomic_load(&stop)) {
         struct snapshot *s = snapshot_acquire();
@@ -91,9 +92,24 @@ static void *reader(void *arg)
                          PROBE_LIVENESS | PROBE_READINESS);
         last = g;
         snapshot_release(s);
-        (*seen)++;
+        atomic_fetch_add(seen, 1);
     }
     return NULL;
+}
+
+/* On a loaded machine a reader may not run at all before the publisher is
+ * done: wait (bounded) until every reader has read, so the test proves
+ * concurrency instead of depending on the scheduler. */
+static void wait_until_all_read(atomic_ulong *seen, unsigned long at_least)
+{
+    for (int spins = 0; spins < 10000; spins++) {
+        int all = 1;
+        for (int i = 0; i < READERS; i++)
+            all &= atomic_load(&seen[i]) >= at_least;
+        if (all)
+            return;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
 }
 
 START_TEST(concurrent_readers_and_publisher)
@@ -101,15 +117,19 @@ START_TEST(concurrent_readers_and_publisher)
     snapshot_publish(make(1));
     atomic_store(&stop, false);
     pthread_t t[READERS];
-    unsigned long seen[READERS] = {0};
-    for (int i = 0; i < READERS; i++)
+    atomic_ulong seen[READERS];
+    for (int i = 0; i < READERS; i++) {
+        atomic_init(&seen[i], 0);
         ck_assert_int_eq(pthread_create(&t[i], NULL, reader, &seen[i]), 0);
+    }
+    wait_until_all_read(seen, 1);
     for (uint64_t g = 2; g <= PUBLISHES; g++)
         snapshot_publish(make(g));
+    wait_until_all_read(seen, 1);
     atomic_store(&stop, true);
     for (int i = 0; i < READERS; i++) {
         pthread_join(t[i], NULL);
-        ck_assert_uint_gt(seen[i], 0);
+        ck_assert_uint_gt(atomic_load(&seen[i]), 0);
     }
     struct snapshot *last = snapshot_acquire();
     ck_assert_uint_eq(snapshot_generation(last), PUBLISHES);
