@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct options {
     const char *json_path;   /* NULL: no JSON file */
     const char *policy_path; /* file or directory */
     const char *data_dir;    /* holds <fixture>.json */
+    bool heap;               /* no scratch arena */
 };
 
 struct result {
@@ -63,7 +65,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: bench_micro [--seconds N] [--warmup N] [--json FILE]\n"
-            "                   [--policy PATH] [--data DIR]\n"
+            "                   [--policy PATH] [--data DIR] [--heap]\n"
             "\n"
             "Decide each review fixture in a loop on one core and print\n"
             "reviews/s and microseconds per review.\n"
@@ -72,7 +74,9 @@ static void usage(FILE *out)
             "  --json FILE   also write the results as JSON\n"
             "  --policy PATH policy file or directory (default the shipped\n"
             "                policies/; built-in defaults if it fails to load)\n"
-            "  --data DIR    fixture directory (default tests/data/reviews)\n",
+            "  --data DIR    fixture directory (default tests/data/reviews)\n"
+            "  --heap        decode on the heap, not in a reused scratch arena\n"
+            "                (as the server did before it had one)\n",
             DEFAULT_SECONDS, DEFAULT_WARMUP);
 }
 
@@ -100,6 +104,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 1;
+        } else if (strcmp(a, "--heap") == 0) {
+            o->heap = true;
+            continue; /* takes no value */
         } else if (strcmp(a, "--seconds") == 0) {
             rc = parse_seconds(a, v, &o->seconds);
         } else if (strcmp(a, "--warmup") == 0) {
@@ -117,7 +124,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (rc != 0)
             return -1;
-        i++; /* every option takes a value */
+        i++; /* every other option takes a value */
     }
     if (o->seconds <= 0) {
         fprintf(stderr, "bench_micro: --seconds must be more than 0\n");
@@ -188,10 +195,14 @@ static int cmp_double(const void *a, const void *b)
 
 /* One decision; the result is released at once, as the server does once
  * the response is queued. */
+/* The server's per-thread scratch arena (admission_options.scratch); NULL
+ * with --heap, to measure decoding on the heap. */
+static struct arena *scratch;
+
 static int decide_once(const struct policy *p, const char *body, size_t len,
                        const char **decision)
 {
-    struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE};
+    struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE, .scratch = scratch};
     struct admission_result res;
     struct tg_error err = {0};
     enum tg_rc rc = admission_handle(p, body, len, &opt, &res, &err);
@@ -288,11 +299,11 @@ static void print_table(const struct result *r, size_t n, const struct options *
 
 static int write_json(const struct result *r, size_t n, const struct options *o)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:[]}", "benchmark",
-                            "bench_micro", "version", TOLLGATE_VERSION, "build_type",
-                            BENCH_BUILD_TYPE, "sanitizers", BENCH_SANITIZE, "policy",
-                            o->policy_path, "seconds", o->seconds, "warmup_seconds",
-                            o->warmup, "threads", 1, "results");
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:b, s:[]}", "benchmark", "bench_micro",
+        "version", TOLLGATE_VERSION, "build_type", BENCH_BUILD_TYPE, "sanitizers",
+        BENCH_SANITIZE, "policy", o->policy_path, "seconds", o->seconds, "warmup_seconds",
+        o->warmup, "threads", 1, "scratch_arena", !o->heap, "results");
     json_t *list = doc ? json_object_get(doc, "results") : NULL;
     int ret = list ? 0 : -1;
     for (size_t i = 0; ret == 0 && i < n; i++) {
@@ -323,6 +334,11 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    alloc_install_jansson(); /* as serve does: the scratch arena needs it */
+    json_object_seed(0);
+    struct arena scratch_arena;
+    arena_init(&scratch_arena, 2u << 20); /* server.c's SCRATCH_CAP */
+    scratch = o.heap ? NULL : &scratch_arena;
     struct policy *p = load_policy(o.policy_path);
     if (!p) {
         fprintf(stderr, "bench_micro: out of memory building the default policy\n");
@@ -338,5 +354,6 @@ int main(int argc, char **argv)
             status = write_json(results, ARRAY_LEN(fixtures), &o);
     }
     policy_free(p);
+    arena_cleanup(&scratch_arena);
     return status == 0 ? 0 : 1;
 }

@@ -217,6 +217,14 @@ static enum tg_rc judge(const struct policy *policy, const struct review *rv,
     return rc;
 }
 
+/* The decoded request is released: its arena can be reused. */
+static void scratch_done(const struct admission_options *opt)
+{
+    alloc_json_arena_end();
+    if (opt->scratch)
+        arena_reset(opt->scratch);
+}
+
 enum tg_rc admission_handle(const struct policy *policy, const char *body, size_t len,
                             const struct admission_options *opt,
                             struct admission_result *out, struct tg_error *err)
@@ -224,9 +232,13 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
     struct review *rv = NULL;
     memset(out, 0, sizeof(*out));
     out->decision = "error";
+    alloc_json_arena_begin(opt->scratch);
     enum tg_rc rc = review_decode(body, len, &rv, err);
-    if (rc != TG_OK)
+    alloc_json_arena_pause(); /* what is built from here on may outlive us */
+    if (rc != TG_OK) {
+        scratch_done(opt);
         return rc;
+    }
     describe(out, rv);
     struct arena a;
     arena_init(&a, opt->arena_cap ? opt->arena_cap : DEFAULT_ARENA_CAP);
@@ -252,6 +264,7 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
     }
     arena_cleanup(&a);
     review_free(rv);
+    scratch_done(opt);
     return rc;
 }
 

@@ -26,4 +26,23 @@ void alloc_fail_after(long n);
  * value exists, once per process). */
 void alloc_install_jansson(void);
 
+struct arena;
+
+/* A per-request JSON arena, for the decoded AdmissionReview: thousands of
+ * small jansson values that die together.  After alloc_json_arena_begin(a)
+ * jansson's allocations on the calling thread come from `a` (from the heap
+ * once `a` is at its cap), and jansson's frees of memory in `a` are
+ * ignored, so releasing the tree costs no free().  After
+ * alloc_json_arena_pause() allocations come from the heap again (for
+ * values that must outlive the request, such as the response text) while
+ * frees of `a`'s memory are still ignored.  alloc_json_arena_end() forgets
+ * `a`: call it only after every value allocated in `a` was released, then
+ * arena_reset(a).  Works only after alloc_install_jansson(); without it
+ * jansson uses the heap and these calls change nothing.  Per thread, so a
+ * value from `a` must never be released by another thread or after end;
+ * nesting is not supported. */
+void alloc_json_arena_begin(struct arena *a);
+void alloc_json_arena_pause(void);
+void alloc_json_arena_end(void);
+
 #endif

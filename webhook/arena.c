@@ -43,25 +43,38 @@ void arena_cleanup(struct arena *a)
 
 void arena_reset(struct arena *a)
 {
-    struct arena_block *keep = NULL;
-    for (struct arena_block *b = a->head; b; b = b->next) {
-        if (!keep || b->size > keep->size)
-            keep = b;
+    size_t total = 0;
+    for (struct arena_block *b = a->head; b; b = b->next)
+        total += b->size;
+    if (a->head && !a->head->next) { /* one block already: just rewind it */
+        a->head->used = 0;
+        a->used = 0;
+        a->capped = false;
+        return;
     }
-    struct arena_block *b = a->head;
-    while (b) {
-        struct arena_block *next = b->next;
-        if (b != keep)
-            tg_free(b);
-        b = next;
+    arena_cleanup(a);
+    if (total == 0)
+        return;
+    struct arena_block *b = tg_malloc(sizeof(*b) + total);
+    if (!b)
+        return;
+    b->size = total;
+    b->used = 0;
+    b->next = NULL;
+    a->head = b;
+}
+
+bool arena_owns(const struct arena *a, const void *p)
+{
+    const unsigned char *c = p;
+    for (const struct arena_block *b = a->head; b; b = b->next) {
+        /* compared as integers: pointers into different objects are not
+         * ordered in C */
+        uintptr_t lo = (uintptr_t)b->data, at = (uintptr_t)c;
+        if (at >= lo && at < lo + b->size)
+            return true;
     }
-    if (keep) {
-        keep->next = NULL;
-        keep->used = 0;
-    }
-    a->head = keep;
-    a->used = 0;
-    a->capped = false;
+    return false;
 }
 
 static size_t align_up(size_t n)

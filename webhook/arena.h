@@ -35,9 +35,14 @@ void arena_init(struct arena *a, size_t cap);
 /* Free every block.  The arena may be used again afterwards.  NULL-safe. */
 void arena_cleanup(struct arena *a);
 
-/* Forget every allocation but keep the largest block for reuse (a server
- * reuses one arena per connection without touching malloc). */
+/* Forget every allocation but keep the memory for reuse: one block as big
+ * as all the blocks were together, so an arena reused for requests of a
+ * similar size stops calling malloc after the first (if that one malloc
+ * fails, the arena is simply empty). */
 void arena_reset(struct arena *a);
+
+/* Does `p` point into one of a's blocks?  Costs one comparison per block. */
+bool arena_owns(const struct arena *a, const void *p);
 
 /* `n` bytes aligned for any type; NULL on OOM or past the cap.  The memory
  * is not zeroed (arena_zalloc is). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "jsondec.h"
 
 static const char *const api_versions[] = {
     "admission.k8s.io/v1",
@@ -68,16 +69,16 @@ enum tg_rc review_decode(const char *body, size_t len, struct review **out,
                          struct tg_error *err)
 {
     enum tg_rc rc;
-    json_error_t jerr = {0}; /* jansson leaves it untouched on some failures */
     struct review *rv = NULL;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    /* jansson reports some allocation failures with no text at all (and
-     * a few as syntax errors, which then read as malformed input). */
-    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+    json_t *root = NULL;
+    /* jsondec, not json_loadb: the same tree, a fifth of the CPU (jsondec.h) */
+    rc = jsondec_parse(body, len, "request body", &root, err);
+    if (rc == TG_ENOMEM)
         return tg_error_setf(err, TG_ENOMEM, "out of memory decoding the request");
-    if (!root)
-        return tg_error_set(err, TG_EINVAL, "request body", jerr.line, jerr.column,
-                            "malformed JSON: %s", jerr.text);
+    if (rc != TG_OK) {
+        tg_error_prefix(err, "malformed JSON");
+        return rc;
+    }
     rv = tg_calloc(1, sizeof(*rv));
     if (!rv) {
         rc = TG_ENOMEM;

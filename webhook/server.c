@@ -42,10 +42,16 @@
 #include "tlog.h"
 #include "tlscreds.h"
 
-/* Modern TLS only: 1.2 and 1.3, AEAD ciphers, no CBC, no RSA key exchange. */
+/* Modern TLS only: 1.2 and 1.3, AEAD ciphers, no CBC, no RSA key exchange.
+ * Key exchange X25519 first, then P-256: it is what Go (the API server) and
+ * OpenSSL send a key share for.  SECURE256 alone puts P-384 first, which
+ * costs every new connection a HelloRetryRequest round trip and a P-384
+ * exchange -- about 3 ms of server CPU of the 4 per handshake measured in
+ * bench/README.md. */
 #define TLS_PRIORITIES                                                                   \
     "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                          \
     "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"                          \
+    "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"                        \
     "-RSA:-DHE-RSA:-SHA1:%SERVER_PRECEDENCE"
 
 static char tls_priorities[] = TLS_PRIORITIES; /* MHD takes a non-const pointer */
@@ -313,6 +319,49 @@ static double seconds_since(uint64_t from_ns, uint64_t now_ns)
     return now_ns > from_ns ? (double)(now_ns - from_ns) / 1e9 : 0.0;
 }
 
+/* Each worker thread keeps one arena for the requests it decodes
+ * (admission_options.scratch): after the first few requests decoding no
+ * longer calls malloc, which a profile under bench/run put at ~40% of the CPU per
+ * request with glibc's per-thread heaps.  Past SCRATCH_CAP a request's
+ * values come from the heap; a reset keeps one block as big as the blocks
+ * were, so a thread keeps at most about twice the cap.  Freed when the
+ * thread ends (MHD_stop_daemon joins its threads). */
+#define SCRATCH_CAP (2u << 20)
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_ok;
+
+static void scratch_free(void *p)
+{
+    arena_cleanup(p);
+    tg_free(p);
+}
+
+static void scratch_key_create(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's arena, or NULL (no memory: decode on the heap). */
+static struct arena *thread_scratch(void)
+{
+    pthread_once(&scratch_once, scratch_key_create);
+    if (!scratch_key_ok)
+        return NULL;
+    struct arena *a = pthread_getspecific(scratch_key);
+    if (a)
+        return a;
+    a = tg_malloc(sizeof(*a));
+    if (a)
+        arena_init(a, SCRATCH_CAP);
+    if (a && pthread_setspecific(scratch_key, a) != 0) {
+        tg_free(a);
+        a = NULL;
+    }
+    return a;
+}
+
 /* The decision for a complete body, against the snapshot it pins. */
 static enum tg_rc decide_body(struct server *srv, struct req *req,
                               struct admission_result *res, struct tg_error *err)
@@ -324,6 +373,7 @@ static enum tg_rc decide_body(struct server *srv, struct req *req,
         .internal_error_allows = srv->cfg->internal_error_allows,
         .arena_cap = 0,
         .deadline_ns = deadline_ns,
+        .scratch = thread_scratch(),
     };
     if (req->body_rc != TG_OK)
         return tg_error_setf(err, TG_ENOMEM, "out of memory");

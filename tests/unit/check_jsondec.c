@@ -1,0 +1,253 @@
+/* check_jsondec.c -- the fast decoder against jansson's own.
+ *
+ * jsondec promises json_loadb(JSON_REJECT_DUPLICATES)'s answers, so most
+ * rows are differential: both decode the text, both must accept or both
+ * reject, and accepted trees must be json_equal (and of the same number
+ * types, which json_equal does not check for 1 vs 1.0).  Error rows also
+ * pin jsondec's own position and reason.
+ */
+#include "jsondec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "testutil.h"
+
+/* Same number types everywhere: json_equal says 1 and 1.0 differ, but
+ * check it directly so a mismatch names the culprit. */
+static void assert_same_types(json_t *a, json_t *b)
+{
+    ck_assert_int_eq(json_typeof(a), json_typeof(b));
+    const char *key;
+    json_t *v;
+    size_t i;
+    if (json_is_object(a)) {
+        json_object_foreach(a, key, v) assert_same_types(v, json_object_get(b, key));
+    } else if (json_is_array(a)) {
+        json_array_foreach(a, i, v) assert_same_types(v, json_array_get(b, i));
+    }
+}
+
+/* Both decoders on the same bytes agree; returns jsondec's rc. */
+static enum tg_rc agree(const char *text, size_t len, struct tg_error *err)
+{
+    json_error_t jerr;
+    json_t *want = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *got = NULL;
+    enum tg_rc rc = jsondec_parse(text, len, "t", &got, err);
+    if (want) {
+        ck_assert_msg(rc == TG_OK, "jansson accepts, jsondec says %s: [%.60s]", err->text,
+                      text);
+        ck_assert_msg(json_equal(want, got), "trees differ for [%.60s]", text);
+        assert_same_types(want, got);
+    } else {
+        ck_assert_msg(rc == TG_EINVAL,
+                      "jansson rejects (%s), jsondec returns %d: [%.60s]", jerr.text, rc,
+                      text);
+    }
+    json_decref(want);
+    json_decref(got);
+    return rc;
+}
+
+static const char *const valid[] = {
+    "{}",
+    "[]",
+    " \t\r\n{ \"a\" : [ 1 , -2 , 3.5 , -0 , 0 , 1e3 , 1E-2 , -1.25e+2 ] } \n",
+    "{\"k\":\"plain\",\"e\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"u\":\"\\u00e9\\u4e2d\"}",
+    "[\"\\ud83d\\ude00\",\"caf\xc3\xa9\",\"\xe4\xb8\xad\",\"\xf0\x9f\x98\x80\"]",
+    "{\"esc\\u0041key\":{\"x\\ny\":1,\"z\":\"\\u0042\"},\"plain\":2}",
+    "[true,false,null,[],{},[[[]]],\"\"]",
+    "[9223372036854775807,-9223372036854775808,1.7976931348623157e308,1e-400]",
+    "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}",
+    "[0.5,123456789012,-0.0,10E2]",
+};
+
+START_TEST(accepts_as_jansson)
+{
+    struct tg_error err = {0};
+    const char *t = valid[_i];
+    ck_assert_int_eq(agree(t, strlen(t), &err), TG_OK);
+}
+END_TEST
+
+/* Rejected by both; jsondec's position (line, column) and reason. */
+static const struct {
+    const char *text;
+    int line, column;
+    const char *why;
+} invalid[] = {
+    {"", 1, 1, "'[' or '{' expected"},
+    {"42", 1, 1, "'[' or '{' expected"},
+    {"\"s\"", 1, 1, "'[' or '{' expected"},
+    {"{", 1, 2, "string expected"},
+    {"{\"a\" 1}", 1, 6, "':' expected"},
+    {"{\"a\":1,}", 1, 8, "string expected"},
+    {"[1,]", 1, 4, "invalid token"},
+    {"[1 2]", 1, 4, "',' or ']' expected"},
+    {"{\"a\":1 \"b\":2}", 1, 8, "',' or '}' expected"},
+    {"{\"a\":1,\"a\":2}", 1, 8, "duplicate object key"},
+    {"{\"a\":1,\"\\u0061\":2}", 1, 8, "duplicate object key"},
+    {"[01]", 1, 2, "invalid number"},
+    {"[1.]", 1, 4, "invalid number"},
+    {"[-]", 1, 3, "invalid number"},
+    {"[1e]", 1, 4, "invalid number"},
+    {"[+1]", 1, 2, "invalid token"},
+    {"[9223372036854775808]", 1, 2, "too big integer"},
+    {"[-9223372036854775809]", 1, 2, "too big integer"},
+    {"[1e400]", 1, 2, "real number overflow"},
+    {"[tru]", 1, 2, "invalid token"},
+    {"[nul", 1, 2, "invalid token"},
+    {"[\"a\nb\"]", 1, 4, "control character"},
+    {"[\"abc", 1, 6, "premature end of input in a string"},
+    {"[\"\\x\"]", 1, 3, "invalid escape"},
+    {"[\"\\u12\"]", 1, 3, "invalid \\u escape"},
+    {"[\"\\u0000\"]", 1, 3, "\\u0000 is not allowed"},
+    {"[\"\\udc00\"]", 1, 3, "lone low surrogate"},
+    {"[\"\\ud800x\"]", 1, 3, "high surrogate alone"},
+    {"[\"\xc3\"]", 1, 3, "invalid UTF-8"},
+    {"[\"\xc0\xaf\"]", 1, 3, "invalid UTF-8"},         /* overlong '/' */
+    {"[\"\xed\xa0\x80\"]", 1, 3, "invalid UTF-8"},     /* a surrogate */
+    {"[\"\xf4\x90\x80\x80\"]", 1, 3, "invalid UTF-8"}, /* past U+10FFFF */
+    {"{}\n[]", 2, 1, "end of input expected"},
+    {"[\n  1,\n  \xc3\xa9]", 3, 3, "invalid token"}, /* é counts as one column */
+};
+
+START_TEST(rejects_as_jansson)
+{
+    struct tg_error err = {0};
+    const char *t = invalid[_i].text;
+    ck_assert_int_eq(agree(t, strlen(t), &err), TG_EINVAL);
+    ck_assert_str_eq(err.source, "t");
+    ck_assert_int_eq(err.line, invalid[_i].line);
+    ck_assert_int_eq(err.column, invalid[_i].column);
+    ck_assert_msg(strstr(err.text, invalid[_i].why), "[%s] not in [%s]", invalid[_i].why,
+                  err.text);
+}
+END_TEST
+
+/* Every JSON fixture in the tree, whole and cut short at many places. */
+static const char *const fixtures[] = {
+    "reviews/typical-allowed.json", "reviews/typical-denied.json",
+    "reviews/typical-v1beta1.json", "reviews/large.json",
+    "server/allow_v1.json",         "server/deny_v1beta1.json",
+    "manifests/podlist.json",       "manifests/deploymentlist.json",
+    "modes/podspec.json",
+};
+
+START_TEST(fixtures_and_prefixes)
+{
+    size_t len;
+    char *text = fixture_read(fixtures[_i], &len);
+    struct tg_error err = {0};
+    ck_assert_int_eq(agree(text, len, &err), TG_OK);
+    size_t step = len / 97 + 1; /* ~100 truncations, each one malformed */
+    for (size_t cut = 0; cut < len - 2; cut += step)
+        ck_assert_int_eq(agree(text, cut, &err), TG_EINVAL);
+    free(text);
+}
+END_TEST
+
+START_TEST(depth_limit)
+{
+    enum { N = 2100 };
+    static char deep[2 * N + 1];
+    struct tg_error err = {0};
+    for (size_t n = 2047; n <= 2049; n++) { /* jansson's limit is 2048 values */
+        memset(deep, '[', n);
+        memset(deep + n, ']', n);
+        agree(deep, 2 * n, &err);
+    }
+    memset(deep, '[', N);
+    memset(deep + N, ']', N);
+    ck_assert_int_eq(agree(deep, 2 * N, &err), TG_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.text, "depth"));
+}
+END_TEST
+
+/* Each kind of byte that ends a plain run of string bytes, at offsets
+ * 0-17 into the string and 0-9 from its end (word-at-a-time scanning was
+ * tried, and these rows guard any return of it: it saved nothing, as
+ * strings in a review are short). */
+static const char *const specials[] = {
+    "\"",   "\\n",  "\x01", "\x1f",    "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+    "\xc3", "\xff", "\x7f", "\\u00e9",
+};
+
+START_TEST(special_at_every_offset)
+{
+    char text[128];
+    struct tg_error err = {0};
+    for (int before = 0; before <= 17; before++) {
+        for (int after = 0; after <= 9; after++) {
+            int n = snprintf(text, sizeof(text), "[\"%.*s%s%.*s\"]", before,
+                             "abcdefghijklmnopqrstuvwxyz", specials[_i], after,
+                             "ABCDEFGHIJKLMNOP");
+            ck_assert_int_lt(n, (int)sizeof(text));
+            agree(text, (size_t)n, &err); /* same verdict and tree as jansson */
+        }
+    }
+}
+END_TEST
+
+/* The length bounds the text: bytes after it are never read. */
+START_TEST(length_not_nul)
+{
+    json_t *v = NULL;
+    struct tg_error err = {0};
+    ck_assert_int_eq(jsondec_parse("[1]garbage", 3, NULL, &v, &err), TG_OK);
+    ck_assert_int_eq(json_integer_value(json_array_get(v, 0)), 1);
+    json_decref(v);
+    ck_assert_int_eq(jsondec_parse("[\"a\0b\"]", 7, NULL, &v, &err), TG_EINVAL);
+}
+END_TEST
+
+/* Every allocation failing in turn: TG_ENOMEM, nothing leaked (valgrind),
+ * *out untouched; then enough allocations succeed. */
+START_TEST(allocation_failures)
+{
+    static const char text[] =
+        "{\"a\":[1,2.5,\"x\",{\"k\\n\":\"v\\t\"}],\"b\":{\"c\":null}}";
+    alloc_install_jansson();
+    enum tg_rc rc = TG_ENOMEM;
+    long n;
+    for (n = 0; rc == TG_ENOMEM && n < 200; n++) {
+        json_t *v = (json_t *)&n; /* a sentinel: must stay as it is on failure */
+        struct tg_error err = {0};
+        alloc_fail_after(n);
+        rc = jsondec_parse(text, sizeof(text) - 1, NULL, &v, &err);
+        alloc_fail_after(-1);
+        if (rc == TG_ENOMEM) {
+            ck_assert_ptr_eq(v, &n);
+            ck_assert_ptr_nonnull(strstr(err.text, "out of memory"));
+        } else {
+            ck_assert_int_eq(rc, TG_OK);
+            json_decref(v);
+        }
+    }
+    ck_assert_int_eq(rc, TG_OK);
+    ck_assert_int_gt(n, 10); /* the failures above really were tried */
+}
+END_TEST
+
+static Suite *jsondec_suite(void)
+{
+    Suite *s = suite_create("jsondec");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, accepts_as_jansson, 0, ARRAY_LEN(valid));
+    tcase_add_loop_test(tc, rejects_as_jansson, 0, ARRAY_LEN(invalid));
+    tcase_add_loop_test(tc, fixtures_and_prefixes, 0, ARRAY_LEN(fixtures));
+    tcase_add_loop_test(tc, special_at_every_offset, 0, ARRAY_LEN(specials));
+    tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, length_not_nul);
+    tcase_add_test(tc, allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(jsondec_suite());
+}

@@ -1,0 +1,562 @@
+/* jsondec.c -- JSON text to jansson values, scanning the bytes in place.
+ *
+ * Recursive descent over the input.  Strings without escapes (nearly all in
+ * an AdmissionReview) go from the input straight to json_stringn_nocheck,
+ * after one pass that finds the closing quote and checks the UTF-8; only
+ * strings with escapes are copied through a scratch buffer.  Errors record
+ * the offending byte; its line and column are counted only then.
+ */
+#include "jsondec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+
+#define MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH, counted the same way */
+
+struct parser {
+    const char *start, *p, *end;
+    unsigned depth;
+    struct buf scratch; /* the unescaped text of the current string */
+    const char *err_at; /* the first error's byte; NULL while all is well */
+    const char *why;    /* static */
+    bool oom;
+};
+
+static void fail(struct parser *ps, const char *at, const char *why)
+{
+    if (!ps->err_at && !ps->oom) {
+        ps->err_at = at;
+        ps->why = why;
+    }
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static void skip_ws(struct parser *ps)
+{
+    const char *p = ps->p;
+    while (p < ps->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    ps->p = p;
+}
+
+/* Bytes in the UTF-8 sequence at p (p[0] >= 0x80), or 0 when it is not a
+ * shortest-form encoding of a scalar value (RFC 3629). */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    uint32_t cp, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, cp = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, cp = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* The end of the run of plain string bytes from p: stops at '"', '\\', a
+ * control character or the end; NULL at invalid UTF-8 (recorded). */
+static const unsigned char *plain_run(struct parser *ps, const unsigned char *p,
+                                      const unsigned char *end)
+{
+    /* 1: printable ASCII other than '"' and '\\', the bytes that need no
+     * look (one load and test per byte; most of a review is these) */
+    static const unsigned char plain[256] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+        1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+    };
+    while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
+        while (p < end && plain[*p])
+            p++;
+        if (p >= end || *p < 0x80)
+            continue; /* the outer test decides */
+        size_t k = utf8_len(p, end);
+        if (!k) {
+            fail(ps, (const char *)p, "invalid UTF-8 in a string");
+            return NULL;
+        }
+        p += k;
+    }
+    return p;
+}
+
+static bool hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    if (end - p < 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? c - '0'
+                     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                     : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                            : 16;
+        if (d == 16)
+            return false;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return true;
+}
+
+/* A \u escape at p (the backslash), a surrogate pair as one: the code point
+ * in *cp and the byte after the escape; NULL on error (recorded). */
+static const unsigned char *unicode_escape(struct parser *ps, const unsigned char *p,
+                                           const unsigned char *end, uint32_t *cp)
+{
+    uint32_t lo;
+    if (!hex4(p + 2, end, cp)) {
+        fail(ps, (const char *)p, "invalid \\u escape");
+        return NULL;
+    }
+    p += 6;
+    if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
+        fail(ps, (const char *)p - 6, "invalid Unicode: a lone low surrogate");
+        return NULL;
+    }
+    if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+        if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &lo) ||
+            lo < 0xDC00 || lo > 0xDFFF) {
+            fail(ps, (const char *)p - 6, "invalid Unicode: a high surrogate alone");
+            return NULL;
+        }
+        *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+        p += 6;
+    }
+    if (*cp == 0) {
+        fail(ps, (const char *)p - 6, "\\u0000 is not allowed in a string");
+        return NULL;
+    }
+    return p;
+}
+
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The escape at p (a backslash) appended to the scratch buffer; the byte
+ * after it, or NULL on error (recorded). */
+static const unsigned char *unescape(struct parser *ps, const unsigned char *p,
+                                     const unsigned char *end)
+{
+    static const char from[] = "\"\\/bfnrt";
+    static const char to[] = "\"\\/\b\f\n\r\t";
+    char utf8[4];
+    size_t n = 1;
+    const char *simple = end - p >= 2 && p[1] ? strchr(from, p[1]) : NULL;
+    if (simple) {
+        utf8[0] = to[simple - from];
+        p += 2;
+    } else if (end - p >= 2 && p[1] == 'u') {
+        uint32_t cp;
+        p = unicode_escape(ps, p, end, &cp);
+        if (!p)
+            return NULL;
+        n = utf8_encode(cp, utf8);
+    } else {
+        fail(ps, (const char *)p, "invalid escape in a string");
+        return NULL;
+    }
+    if (buf_append(&ps->scratch, utf8, n) != TG_OK) {
+        ps->oom = true;
+        return NULL;
+    }
+    return p;
+}
+
+/* A string with escapes, from its first byte `p`, unescaped into the scratch
+ * buffer; returns the closing quote or NULL. */
+static const unsigned char *unescape_string(struct parser *ps, const unsigned char *p,
+                                            const unsigned char *end)
+{
+    buf_reset(&ps->scratch);
+    for (;;) {
+        const unsigned char *run = p;
+        p = plain_run(ps, p, end);
+        if (!p)
+            return NULL;
+        if (p > run && buf_append(&ps->scratch, run, (size_t)(p - run)) != TG_OK) {
+            ps->oom = true;
+            return NULL;
+        }
+        if (p >= end || *p < 0x20) {
+            fail(ps, (const char *)p,
+                 p >= end ? "premature end of input in a string"
+                          : "control character in a string");
+            return NULL;
+        }
+        if (*p == '"')
+            return p;
+        p = unescape(ps, p, end);
+        if (!p)
+            return NULL;
+    }
+}
+
+/* The string whose opening quote is at ps->p: its bytes in *s and *n (in
+ * the input, or in the scratch buffer when it had escapes, valid until the
+ * next string).  false on error (recorded). */
+static bool read_string(struct parser *ps, const char **s, size_t *n, bool *copied)
+{
+    const unsigned char *end = (const unsigned char *)ps->end;
+    const unsigned char *begin = (const unsigned char *)ps->p + 1;
+    const unsigned char *p = plain_run(ps, begin, end);
+    *copied = false;
+    if (p && p < end && *p == '\\') {
+        p = unescape_string(ps, begin, end);
+        *copied = true;
+    } else if (p && (p >= end || *p != '"')) {
+        fail(ps, (const char *)p,
+             p >= end ? "premature end of input in a string"
+                      : "control character in a string");
+        p = NULL;
+    }
+    if (!p)
+        return false;
+    *s = *copied ? buf_str(&ps->scratch) : (const char *)begin;
+    *n = *copied ? buf_len(&ps->scratch) : (size_t)(p - begin);
+    ps->p = (const char *)p + 1;
+    return true;
+}
+
+static json_t *integer(struct parser *ps, const char *p, const char *end)
+{
+    bool neg = *p == '-';
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t v = 0;
+    for (const char *q = p + neg; q < end; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (v > (limit - d) / 10) {
+            fail(ps, p, "too big integer");
+            return NULL;
+        }
+        v = v * 10 + d;
+    }
+    json_int_t i = neg ? (v == limit ? INT64_MIN : -(json_int_t)v) : (json_int_t)v;
+    json_t *j = json_integer(i);
+    ps->oom |= !j;
+    return j;
+}
+
+static json_t *real(struct parser *ps, const char *p, const char *end)
+{
+    buf_reset(&ps->scratch); /* strtod wants a NUL-terminated copy */
+    if (buf_append(&ps->scratch, p, (size_t)(end - p)) != TG_OK) {
+        ps->oom = true;
+        return NULL;
+    }
+    errno = 0;
+    double d = strtod(buf_str(&ps->scratch), NULL);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
+        fail(ps, p, "real number overflow");
+        return NULL;
+    }
+    json_t *j = json_real(d);
+    ps->oom |= !j;
+    return j;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (RFC 8259 section 6). */
+static json_t *read_number(struct parser *ps)
+{
+    const char *start = ps->p, *p = ps->p, *end = ps->end;
+    bool is_real = false;
+    if (*p == '-')
+        p++;
+    if (p >= end || !is_digit(*p))
+        goto bad;
+    if (*p == '0' && p + 1 < end && is_digit(p[1]))
+        goto bad; /* no leading zeros */
+    while (p < end && is_digit(*p))
+        p++;
+    if (p < end && *p == '.') {
+        is_real = true;
+        if (++p >= end || !is_digit(*p))
+            goto bad;
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        is_real = true;
+        if (++p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || !is_digit(*p))
+            goto bad;
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    ps->p = p;
+    return is_real ? real(ps, start, p) : integer(ps, start, p);
+bad:
+    fail(ps, p < end ? p : end, "invalid number");
+    return NULL;
+}
+
+static json_t *read_value(struct parser *ps);
+
+/* A key (its quote at ps->p), ':' and a value, set into obj. */
+static bool read_member(struct parser *ps, json_t *obj)
+{
+    const char *at = ps->p, *key;
+    char *copy = NULL;
+    size_t klen;
+    bool copied, ok = false;
+    if (!read_string(ps, &key, &klen, &copied))
+        return false;
+    if (copied) { /* the value's strings reuse the scratch buffer */
+        copy = tg_malloc(klen ? klen : 1);
+        if (!copy) {
+            ps->oom = true;
+            return false;
+        }
+        memcpy(copy, key, klen);
+        key = copy;
+    }
+    skip_ws(ps);
+    json_t *v = NULL;
+    if (ps->p < ps->end && *ps->p == ':') {
+        ps->p++;
+        v = read_value(ps);
+    } else {
+        fail(ps, ps->p, "':' expected");
+    }
+    size_t before = json_object_size(obj);
+    if (v && json_object_setn_new_nocheck(obj, key, klen, v) != 0) /* steals v */
+        ps->oom = true;
+    else if (v && json_object_size(obj) == before) /* the key replaced another */
+        fail(ps, at, "duplicate object key");
+    else if (v)
+        ok = true;
+    tg_free(copy);
+    return ok;
+}
+
+static json_t *read_object(struct parser *ps)
+{
+    json_t *obj = json_object();
+    if (!obj) {
+        ps->oom = true;
+        return NULL;
+    }
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return obj;
+    }
+    for (;;) {
+        if (ps->p >= ps->end || *ps->p != '"') {
+            fail(ps, ps->p, "string expected as an object key");
+            break;
+        }
+        if (!read_member(ps, obj))
+            break;
+        skip_ws(ps);
+        char c = ps->p < ps->end ? *ps->p : '\0';
+        ps->p += c == ',' || c == '}';
+        if (c == '}')
+            return obj;
+        if (c != ',') {
+            fail(ps, ps->p, "',' or '}' expected");
+            break;
+        }
+        skip_ws(ps);
+    }
+    json_decref(obj);
+    return NULL;
+}
+
+static json_t *read_array(struct parser *ps)
+{
+    json_t *arr = json_array();
+    if (!arr) {
+        ps->oom = true;
+        return NULL;
+    }
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return arr;
+    }
+    for (;;) {
+        json_t *v = read_value(ps);
+        if (!v)
+            break;
+        if (json_array_append_new(arr, v) != 0) { /* steals v */
+            ps->oom = true;
+            break;
+        }
+        skip_ws(ps);
+        char c = ps->p < ps->end ? *ps->p : '\0';
+        ps->p += c == ',' || c == ']';
+        if (c == ']')
+            return arr;
+        if (c != ',') {
+            fail(ps, ps->p, "',' or ']' expected");
+            break;
+        }
+        skip_ws(ps);
+    }
+    json_decref(arr);
+    return NULL;
+}
+
+static json_t *read_literal(struct parser *ps, const char *word, json_t *v)
+{
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) {
+        fail(ps, ps->p, "invalid token");
+        return NULL;
+    }
+    ps->p += n;
+    return v;
+}
+
+static json_t *read_scalar(struct parser *ps)
+{
+    const char *s;
+    size_t n;
+    bool copied;
+    json_t *v;
+    switch (*ps->p) {
+    case '"':
+        if (!read_string(ps, &s, &n, &copied))
+            return NULL;
+        v = json_stringn_nocheck(s, n); /* UTF-8 checked, no NUL: see above */
+        ps->oom |= !v;
+        return v;
+    case 't':
+        return read_literal(ps, "true", json_true());
+    case 'f':
+        return read_literal(ps, "false", json_false());
+    case 'n':
+        return read_literal(ps, "null", json_null());
+    default:
+        if (*ps->p == '-' || is_digit(*ps->p))
+            return read_number(ps);
+        fail(ps, ps->p, "invalid token");
+        return NULL;
+    }
+}
+
+/* One value at ps->p (after white space). */
+static json_t *read_value(struct parser *ps)
+{
+    json_t *v = NULL;
+    skip_ws(ps);
+    if (++ps->depth > MAX_DEPTH)
+        fail(ps, ps->p, "maximum parsing depth reached");
+    else if (ps->p >= ps->end)
+        fail(ps, ps->p, "premature end of input");
+    else if (*ps->p == '{')
+        v = read_object(ps);
+    else if (*ps->p == '[')
+        v = read_array(ps);
+    else
+        v = read_scalar(ps);
+    ps->depth--;
+    return v;
+}
+
+/* 1-based line and column (in UTF-8 characters) of `at`. */
+static void position(const char *start, const char *at, int *line, int *column)
+{
+    *line = 1;
+    *column = 1;
+    for (const char *p = start; p < at; p++) {
+        if (*p == '\n') {
+            ++*line;
+            *column = 1;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) {
+            ++*column;
+        }
+    }
+}
+
+enum tg_rc jsondec_parse(const char *text, size_t len, const char *source, json_t **out,
+                         struct tg_error *err)
+{
+    struct parser ps = {.start = text, .p = text, .end = text + len};
+    json_t *root = NULL;
+    buf_init(&ps.scratch, 0);
+    skip_ws(&ps);
+    if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '['))
+        root = read_value(&ps);
+    else
+        fail(&ps, ps.p, "'[' or '{' expected");
+    skip_ws(&ps);
+    if (root && ps.p != ps.end) {
+        fail(&ps, ps.p, "end of input expected");
+        json_decref(root);
+        root = NULL;
+    }
+    buf_cleanup(&ps.scratch);
+    if (root) {
+        *out = root;
+        return TG_OK;
+    }
+    if (ps.oom)
+        return tg_error_setf(err, TG_ENOMEM, "out of memory decoding JSON");
+    int line, column;
+    position(text, ps.err_at, &line, &column);
+    return tg_error_set(err, TG_EINVAL, source, line, column, "%s", ps.why);
+}
