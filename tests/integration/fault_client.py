@@ -10,16 +10,16 @@
                                 (half plain TCP, half after a TLS handshake),
                                 then REQUESTS timed reviews again; prints JSON
                                 {"idle_open", "before_ms", "during_ms", "ok"}
-  fullbody PORT CA LENGTH       headers with Content-Length LENGTH and the
-                                whole body, no Expect; prints the status and
-                                the body of the answer
+  fullbody PORT CA LENGTH       headers with Content-Length LENGTH, then the
+                                body (no Expect) until the server answers;
+                                prints the status and the body of the answer
 """
 import json
+import select
 import socket
 import ssl
 import statistics
 import sys
-import threading
 import time
 
 
@@ -131,36 +131,38 @@ def idle(port, ca, n, path, requests):
 
 
 def fullbody(port, ca, length):
+    """Send the whole body like a naive client, but read whenever the server
+    has answered (it may answer 413 and close before the last byte; after a
+    close with unread bytes the kernel resets, and a reply not read by then
+    is lost -- so read before sending more, as curl does)."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=30)
     s = tls_context(ca).wrap_socket(raw, server_hostname="localhost")
     s.sendall(("POST /validate HTTP/1.1\r\nHost: localhost\r\n"
                "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
                % length).encode())
-
-    def send_body():
-        try:
-            chunk = b" " * 65536
-            left = length
-            while left > 0:
-                left -= s.send(chunk[:min(left, len(chunk))])
-        except OSError:
-            pass  # the server may answer and close before the last byte
-
-    sender = threading.Thread(target=send_body)
-    sender.start()
     data = b""
+    left = length
+    chunk = b" " * 16384
+    try:
+        while left > 0:
+            readable, _, _ = select.select([s], [], [], 0)
+            if readable or s.pending():
+                break
+            left -= s.send(chunk[:min(left, len(chunk))])
+    except OSError:
+        pass  # the server closed while we were still sending
     try:
         while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < clen(data):
-            chunk = s.recv(65536)
-            if not chunk:
+            got = s.recv(65536)
+            if not got:
                 break
-            data += chunk
+            data += got
     except OSError:
         pass
-    sender.join(timeout=30)
     head, _, rest = data.partition(b"\r\n\r\n")
     print(int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0)
     print(rest[:clen(data)].decode())
+    print("sent %d of %d body bytes" % (length - left, length), file=sys.stderr)
     return 0
 
 
