@@ -32,12 +32,10 @@ static enum tg_rc run_stage(const struct policy *p, const struct decide_subject 
     return rc;
 }
 
+/* The validate stage's treatment, as decide() applies it. */
 static const char *outcome_of(const struct finding *f, const struct verdict *v)
 {
-    if (f->severity == FINDING_NOTE || v->mode == POLICY_AUDIT ||
-        f->action == ACTION_AUDIT)
-        return "warn";
-    return "deny";
+    return decide_treatment(f, v->mode, STAGE_VALIDATE) == TREAT_WARN ? "warn" : "deny";
 }
 
 static int add_finding(json_t *list, const struct finding *f, const char *outcome)
@@ -57,8 +55,7 @@ static json_t *findings_json(const struct stage_out *mut, const struct stage_out
     int rc = list ? 0 : -1;
     for (size_t i = 0; rc == 0 && mut && i < mut->f.n; i++) {
         const struct finding *f = &mut->f.items[i];
-        if (mut->v.patch && f->action == ACTION_MUTATE && f->n_fixes &&
-            mut->v.mode == POLICY_ENFORCE && f->severity == FINDING_VIOLATION)
+        if (mut->v.patch && decide_treatment(f, mut->v.mode, STAGE_MUTATE) == TREAT_FIX)
             rc = add_finding(list, f, "fixed");
     }
     for (size_t i = 0; rc == 0 && i < val->f.n; i++)

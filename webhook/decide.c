@@ -9,8 +9,6 @@
 
 #define DENY_MESSAGE_MAX_LINES 50
 
-enum treatment { TREAT_DENY, TREAT_WARN, TREAT_FIX, TREAT_NONE };
-
 bool decide_is_excluded(const struct policy *p, const struct decide_subject *s,
                         const char **why)
 {
@@ -51,8 +49,8 @@ enum policy_mode decide_mode(const struct policy *p, const struct decide_subject
     return p->mode;
 }
 
-static enum treatment treat(const struct finding *f, enum policy_mode mode,
-                            enum decide_stage stage)
+enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode mode,
+                                       enum decide_stage stage)
 {
     if (stage == STAGE_MUTATE)
         return mode == POLICY_ENFORCE && f->action == ACTION_MUTATE && f->n_fixes &&
@@ -130,7 +128,7 @@ static enum tg_rc close_warnings(struct arena *a, struct warnings *w)
 }
 
 static const char *deny_message(struct arena *a, const struct decide_subject *s,
-                                const struct findings *f, const enum treatment *t,
+                                const struct findings *f, const enum decide_treatment *t,
                                 size_t n_denied)
 {
     struct buf b;
@@ -161,8 +159,9 @@ static const char *deny_message(struct arena *a, const struct decide_subject *s,
 /* "pinnedTags:2,probes:1" over the findings that were warned or denied,
  * into *out; NULL there when no violation was (notes alone, such as a
  * registry lookup that failed under allowOnLookupFailure, annotate nothing). */
-static enum tg_rc audit_annotations(const struct findings *f, const enum treatment *t,
-                                    bool would_deny, json_t **out)
+static enum tg_rc audit_annotations(const struct findings *f,
+                                    const enum decide_treatment *t, bool would_deny,
+                                    json_t **out)
 {
     struct buf b;
     buf_init(&b, 0);
@@ -194,7 +193,7 @@ static enum tg_rc audit_annotations(const struct findings *f, const enum treatme
 }
 
 static enum tg_rc judge_validate(const struct decide_subject *s, const struct findings *f,
-                                 struct arena *a, const enum treatment *t,
+                                 struct arena *a, const enum decide_treatment *t,
                                  struct verdict *v)
 {
     struct warnings w = {.cap = f->n + 1};
@@ -238,7 +237,7 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
 }
 
 static enum tg_rc judge_mutate(const json_t *object, const struct findings *f,
-                               struct arena *a, const enum treatment *t,
+                               struct arena *a, const enum decide_treatment *t,
                                struct verdict *v)
 {
     const struct fix **fixes =
@@ -271,8 +270,9 @@ static enum tg_rc judge_mutate(const json_t *object, const struct findings *f,
     return TG_OK;
 }
 
-static enum tg_rc mutate_warnings(const struct findings *f, const enum treatment *t,
-                                  struct arena *a, struct verdict *v)
+static enum tg_rc mutate_warnings(const struct findings *f,
+                                  const enum decide_treatment *t, struct arena *a,
+                                  struct verdict *v)
 {
     struct warnings w = {.cap = f->n + 1};
     w.items = arena_alloc(a, w.cap * sizeof(*w.items));
@@ -300,11 +300,11 @@ enum tg_rc decide(const struct policy *p, const struct decide_subject *s,
                   struct arena *a, struct verdict *out)
 {
     struct verdict v = {.mode = decide_mode(p, s), .decision = "allow", .allowed = true};
-    enum treatment *t = arena_alloc(a, (f->n + 1) * sizeof(*t));
+    enum decide_treatment *t = arena_alloc(a, (f->n + 1) * sizeof(*t));
     if (!t)
         return TG_ENOMEM;
     for (size_t i = 0; i < f->n; i++)
-        t[i] = treat(&f->items[i], v.mode, stage);
+        t[i] = decide_treatment(&f->items[i], v.mode, stage);
     enum tg_rc rc;
     if (stage == STAGE_VALIDATE) {
         rc = judge_validate(s, f, a, t, &v);

@@ -75,6 +75,18 @@ TG_MUST_CHECK enum tg_rc decide(const struct policy *p, const struct decide_subj
 
 void verdict_cleanup(struct verdict *v); /* NULL-safe */
 
+enum decide_treatment {
+    TREAT_DENY, /* the finding denies the object */
+    TREAT_WARN, /* a warning (audit rule, audit mode, or a note) */
+    TREAT_FIX,  /* the mutate stage patches it */
+    TREAT_NONE, /* this stage does nothing with it */
+};
+
+/* What `stage` does with one finding under `mode`: the single place that
+ * says so, for decide() and for reports of the same verdict (the CLI). */
+enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode mode,
+                                       enum decide_stage stage);
+
 /* "[rule] container \"app\" (/spec/containers/0/image): message" */
 const char *decide_finding_line(struct arena *a, const struct finding *fnd);
 
