@@ -234,6 +234,9 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
     out->decision = "error";
     alloc_json_arena_begin(opt->scratch);
     enum tg_rc rc = review_decode(body, len, &rv, err);
+    /* Nothing is added to the decoded tree later (patches work on a copy),
+     * so if the arena holds all of it now, it will at the end too. */
+    bool tree_in_arena = alloc_json_arena_holds_all();
     alloc_json_arena_pause(); /* what is built from here on may outlive us */
     if (rc != TG_OK) {
         scratch_done(opt);
@@ -263,7 +266,10 @@ enum tg_rc admission_handle(const struct policy *policy, const char *body, size_
             out);
     }
     arena_cleanup(&a);
-    review_free(rv);
+    if (tree_in_arena)
+        review_free_arena_tree(rv);
+    else
+        review_free(rv);
     scratch_done(opt);
     return rc;
 }

@@ -64,6 +64,7 @@ void alloc_fail_after(long n)
  * thread decodes its own requests. */
 static _Thread_local struct arena *json_arena;
 static _Thread_local bool json_from_arena;
+static _Thread_local bool json_spilled; /* an allocation missed the arena */
 
 static void *json_alloc(size_t n)
 {
@@ -71,6 +72,7 @@ static void *json_alloc(size_t n)
         void *p = arena_alloc(json_arena, n);
         if (p)
             return p;
+        json_spilled = true;
     }
     return tg_malloc(n); /* no arena, or past its cap */
 }
@@ -91,6 +93,12 @@ void alloc_json_arena_begin(struct arena *a)
 {
     json_arena = a;
     json_from_arena = a != NULL;
+    json_spilled = false;
+}
+
+bool alloc_json_arena_holds_all(void)
+{
+    return json_arena && !json_spilled;
 }
 
 void alloc_json_arena_pause(void)
@@ -102,4 +110,5 @@ void alloc_json_arena_end(void)
 {
     json_arena = NULL;
     json_from_arena = false;
+    json_spilled = false;
 }

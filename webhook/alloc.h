@@ -10,6 +10,7 @@
 #ifndef TOLLGATE_ALLOC_H
 #define TOLLGATE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *tg_malloc(size_t n);
@@ -44,5 +45,11 @@ struct arena;
 void alloc_json_arena_begin(struct arena *a);
 void alloc_json_arena_pause(void);
 void alloc_json_arena_end(void);
+
+/* Did everything jansson allocated since alloc_json_arena_begin() come from
+ * the arena (none of it from the heap because the arena was at its cap)?
+ * Then a tree built in that time, if nothing was added to it after the
+ * pause, is released by arena_reset() alone: no json_decref() walk. */
+bool alloc_json_arena_holds_all(void);
 
 #endif

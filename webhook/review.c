@@ -107,6 +107,14 @@ void review_free(struct review *rv)
     tg_free(rv);
 }
 
+void review_free_arena_tree(struct review *rv)
+{
+    if (!rv)
+        return;
+    rv->root = NULL; /* its memory is the arena's, released by arena_reset */
+    review_free(rv);
+}
+
 const char *review_display_name(const struct review *rv, char *buf, size_t len)
 {
     if (rv->name[0])
