@@ -161,12 +161,30 @@ static const char *escape_char(const unsigned char *s, char esc[8], size_t *adv,
     return NULL;
 }
 
+/* Bytes of `s` that are printable ASCII other than '"' and '\\': copied
+ * as they are, which is nearly every byte of a decision line. */
+static size_t plain_ascii_run(const unsigned char *s)
+{
+    size_t n = 0;
+    while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
+        n++;
+    return n;
+}
+
 /* Append `s` as JSON string content, whole characters only, below `limit`.
  * Returns false if it had to stop early. */
 static bool put_escaped(struct tlog_line *l, const char *s, size_t limit)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        size_t run = plain_ascii_run(p);
+        if (run) { /* whole characters, so a run may be cut anywhere */
+            size_t room = limit > l->len ? limit - l->len : 0;
+            if (!put(l, (const char *)p, run < room ? run : room, limit) || run > room)
+                return false;
+            p += run;
+            continue;
+        }
         char esc[8];
         size_t adv, n;
         const char *out = escape_char(p, esc, &adv, &n);
@@ -198,17 +216,57 @@ static void field_done(struct tlog_line *l, size_t mark, bool ok)
     l->truncated = true;
 }
 
+/* Decimal digits of `v` into `out` (at least `width`, zero-padded);
+ * returns their number.  snprintf was the costliest part of a line. */
+static size_t put_digits(char *out, unsigned long long v, size_t width)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width)
+        tmp[n++] = '0';
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* "2026-11-22T13:14:15", formatted once per second per thread: gmtime_r
+ * takes glibc's time zone lock, and every request logs a line. */
+static const char *second_stamp(time_t sec)
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[32];
+    if (sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        const int parts[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                             tm.tm_hour,        tm.tm_min,     tm.tm_sec};
+        static const char after[] = "--T::";
+        size_t n = 0;
+        for (size_t i = 0; i < ARRAY_LEN(parts); i++) {
+            n += put_digits(cached + n, (unsigned long long)(parts[i] < 0 ? 0 : parts[i]),
+                            i == 0 ? 4 : 2);
+            if (i < sizeof(after) - 1)
+                cached[n++] = after[i];
+        }
+        cached[n] = '\0';
+        cached_sec = sec;
+    }
+    return cached;
+}
+
 static void put_time(struct tlog_line *l)
 {
     struct timespec ts;
-    struct tm tm;
-    char stamp[40];
+    char ms[8] = ".";
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000);
-    put(l, stamp, n > 0 ? (size_t)n : 0, CONTENT_MAX);
+    size_t n = 1 + put_digits(ms + 1, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+    ms[n++] = 'Z';
+    put_str(l, second_stamp(ts.tv_sec));
+    put(l, ms, n, CONTENT_MAX);
 }
 
 void tlog_begin(struct tlog_line *l, enum tlog_level level, const char *msg)
@@ -250,9 +308,15 @@ void tlog_int(struct tlog_line *l, const char *key, long long value)
     if (!l->enabled)
         return;
     char num[24];
-    int n = snprintf(num, sizeof(num), "%lld", value);
+    size_t n = 0;
+    if (value < 0)
+        num[n++] = '-';
+    /* the magnitude as unsigned, so LLONG_MIN does not overflow */
+    unsigned long long mag =
+        value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+    n += put_digits(num + n, mag, 1);
     size_t mark = l->len;
-    field_done(l, mark, put_key(l, key) && put(l, num, (size_t)n, CONTENT_MAX));
+    field_done(l, mark, put_key(l, key) && put(l, num, n, CONTENT_MAX));
 }
 
 void tlog_bool(struct tlog_line *l, const char *key, bool value)
