@@ -146,7 +146,7 @@ static struct MHD_Daemon *start(const struct options *o, char *cert, char *key)
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
         MHD_OPTION_HTTPS_PRIORITIES, tls_priorities, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024) /* as server.c */,
         MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 }
 

@@ -61,6 +61,18 @@ check "3 MiB + 1 sent whole: message" '{"error":"request body larger than --max-
     "$(tail -n +2 <<<"$out")"
 healthy "after 3 MiB + 1"
 
+# Headers live in libmicrohttpd's 16 KB per-connection pool (server.c):
+# 12 KB of them (a long bearer token, say) still fit, with the large review;
+# 64 KB get 431 and the connection is closed, nothing else.
+big_header() { # BYTES
+    printf 'Authorization: Bearer %s' "$(head -c "$1" /dev/zero | tr '\0' a)"
+}
+check "12 KB of headers: answered" "200 true" \
+    "$(post /validate "$SRC/tests/data/reviews/large.json" -H "$(big_header 12000)") $(jqb .response.allowed)"
+check "64 KB of headers: 431" 431 \
+    "$(post /validate "$DATA/allow_v1.json" -H "$(big_header 65536)")"
+healthy "after large header sets"
+
 # -- hostile JSON: 400 with the decoder's reason and the byte position --
 bad_json() { # FILE EXPECTED-ERROR
     check "$1: 400" 400 "$(post /validate "$TMP/gen/$1.json")"
