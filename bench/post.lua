@@ -1,7 +1,7 @@
 -- post.lua -- wrk script for bench/run: POST one AdmissionReview per request.
 --
 -- Env: BENCH_BODY (file to send), BENCH_CLOSE=1 (ask for a new connection
--- per request), BENCH_DELAY_MS (think time per connection after each answer:
+-- per request), BENCH_DELAY_MS (mean think time per connection after each answer:
 -- with C connections the offered rate is about C * 1000 / BENCH_DELAY_MS).
 -- Prints one "RESULT k=v ..." line that bench/run parses; latencies in us.
 local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
@@ -15,8 +15,10 @@ end
 
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 if delay_ms > 0 then
+   -- uniform in 0..2*delay_ms: with a fixed wait every connection stays in
+   -- step with the others and their requests arrive in bursts
    delay = function()
-      return delay_ms
+      return math.random(0, 2 * delay_ms)
    end
 end
 
