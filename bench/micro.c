@@ -31,6 +31,7 @@ struct options {
     const char *policy_path; /* file or directory */
     const char *data_dir;    /* holds <fixture>.json */
     bool heap;               /* no scratch arena */
+    bool full_tree;          /* admission_options.build_all */
 };
 
 struct result {
@@ -65,7 +66,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: bench_micro [--seconds N] [--warmup N] [--json FILE]\n"
-            "                   [--policy PATH] [--data DIR] [--heap]\n"
+            "                   [--policy PATH] [--data DIR] [--heap] [--full-tree]\n"
             "\n"
             "Decide each review fixture in a loop on one core and print\n"
             "reviews/s and microseconds per review.\n"
@@ -76,7 +77,9 @@ static void usage(FILE *out)
             "                policies/; built-in defaults if it fails to load)\n"
             "  --data DIR    fixture directory (default tests/data/reviews)\n"
             "  --heap        decode on the heap, not in a reused scratch arena\n"
-            "                (as the server did before it had one)\n",
+            "                (as the server did before it had one)\n"
+            "  --full-tree   build every member of the request into the tree,\n"
+            "                also those no rule reads (kept as raw text otherwise)\n",
             DEFAULT_SECONDS, DEFAULT_WARMUP);
 }
 
@@ -107,6 +110,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--heap") == 0) {
             o->heap = true;
             continue; /* takes no value */
+        } else if (strcmp(a, "--full-tree") == 0) {
+            o->full_tree = true;
+            continue;
         } else if (strcmp(a, "--seconds") == 0) {
             rc = parse_seconds(a, v, &o->seconds);
         } else if (strcmp(a, "--warmup") == 0) {
@@ -198,11 +204,13 @@ static int cmp_double(const void *a, const void *b)
 /* The server's per-thread scratch arena (admission_options.scratch); NULL
  * with --heap, to measure decoding on the heap. */
 static struct arena *scratch;
+static bool full_tree; /* --full-tree */
 
 static int decide_once(const struct policy *p, const char *body, size_t len,
                        const char **decision)
 {
-    struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE, .scratch = scratch};
+    struct admission_options opt = {
+        .endpoint = ENDPOINT_VALIDATE, .scratch = scratch, .build_all = full_tree};
     struct admission_result res;
     struct tg_error err = {0};
     enum tg_rc rc = admission_handle(p, body, len, &opt, &res, &err);
@@ -299,11 +307,12 @@ static void print_table(const struct result *r, size_t n, const struct options *
 
 static int write_json(const struct result *r, size_t n, const struct options *o)
 {
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:b, s:[]}", "benchmark", "bench_micro",
-        "version", TOLLGATE_VERSION, "build_type", BENCH_BUILD_TYPE, "sanitizers",
-        BENCH_SANITIZE, "policy", o->policy_path, "seconds", o->seconds, "warmup_seconds",
-        o->warmup, "threads", 1, "scratch_arena", !o->heap, "results");
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:b, s:b, s:[]}",
+                            "benchmark", "bench_micro", "version", TOLLGATE_VERSION,
+                            "build_type", BENCH_BUILD_TYPE, "sanitizers", BENCH_SANITIZE,
+                            "policy", o->policy_path, "seconds", o->seconds,
+                            "warmup_seconds", o->warmup, "threads", 1, "scratch_arena",
+                            !o->heap, "full_tree", o->full_tree, "results");
     json_t *list = doc ? json_object_get(doc, "results") : NULL;
     int ret = list ? 0 : -1;
     for (size_t i = 0; ret == 0 && i < n; i++) {
@@ -339,6 +348,7 @@ int main(int argc, char **argv)
     struct arena scratch_arena;
     arena_init(&scratch_arena, 2u << 20); /* server.c's SCRATCH_CAP */
     scratch = o.heap ? NULL : &scratch_arena;
+    full_tree = o.full_tree;
     struct policy *p = load_policy(o.policy_path);
     if (!p) {
         fprintf(stderr, "bench_micro: out of memory building the default policy\n");

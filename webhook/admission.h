@@ -49,6 +49,10 @@ struct admission_options {
      * makes decoding free of malloc.  Owned by the caller, used by one
      * thread at a time.  NULL: the heap. */
     struct arena *scratch;
+    /* Build every member of the request into the tree, including
+     * engine_unread_members (left as raw JSON text otherwise): for tests
+     * that check the two give the same answers, and for bench_micro. */
+    bool build_all;
 };
 
 #define ADMISSION_MAX_HITS 16

@@ -6,6 +6,12 @@
 #include "imgref.h"
 #include "rules.h"
 
+const char *const engine_unread_members[] = {
+    "env",     "envFrom", "volumeMounts", "volumeDevices", "resources",     "args",
+    "command", "volumes", "affinity",     "tolerations",   "managedFields", "status",
+    "options", NULL,
+};
+
 static bool is_exempt(const struct rule_common *rc, const struct container *c,
                       const struct imgref *image)
 {

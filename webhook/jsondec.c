@@ -23,9 +23,11 @@
 struct parser {
     const char *start, *p, *end;
     unsigned depth;
-    struct buf scratch; /* the unescaped text of the current string */
-    const char *err_at; /* the first error's byte; NULL while all is well */
-    const char *why;    /* static */
+    const struct jsondec_opts *opts; /* NULL: build everything */
+    bool skipping;                   /* inside a raw value: validate, build nothing */
+    struct buf scratch;              /* the unescaped text of the current string */
+    const char *err_at;              /* the first error's byte; NULL while all is well */
+    const char *why;                 /* static */
     bool oom;
 };
 
@@ -290,6 +292,8 @@ static json_t *integer(struct parser *ps, const char *p, const char *end)
         }
         v = v * 10 + d;
     }
+    if (ps->skipping)
+        return json_null(); /* checked; jansson's null is static: nothing to free */
     json_int_t i = neg ? (v == limit ? INT64_MIN : -(json_int_t)v) : (json_int_t)v;
     json_t *j = json_integer(i);
     ps->oom |= !j;
@@ -309,6 +313,8 @@ static json_t *real(struct parser *ps, const char *p, const char *end)
         fail(ps, p, "real number overflow");
         return NULL;
     }
+    if (ps->skipping)
+        return json_null();
     json_t *j = json_real(d);
     ps->oom |= !j;
     return j;
@@ -352,7 +358,46 @@ bad:
 
 static json_t *read_value(struct parser *ps);
 
-/* A key (its quote at ps->p), ':' and a value, set into obj. */
+/* Is `key` one whose object or array values are kept raw (opts)? */
+static bool is_raw_key(const struct parser *ps, const char *key, size_t klen)
+{
+    if (!ps->opts || ps->skipping)
+        return false;
+    for (const char *const *k = ps->opts->raw_keys; k && *k; k++)
+        if (strlen(*k) == klen && memcmp(*k, key, klen) == 0)
+            return true;
+    return false;
+}
+
+/* The object or array at ps->p, checked as any value is but not built:
+ * a string holding its JSON text as it is in the input. */
+static json_t *read_raw(struct parser *ps)
+{
+    const char *from = ps->p;
+    ps->skipping = true;
+    json_t *checked = read_value(ps);
+    ps->skipping = false;
+    if (!checked)
+        return NULL;
+    /* valid UTF-8 without NUL bytes: the scan just checked every byte */
+    json_t *v = json_stringn_nocheck(from, (size_t)(ps->p - from));
+    ps->oom |= !v;
+    return v;
+}
+
+/* The value of the member whose key (still valid) was just read: raw when
+ * it is an object or array under one of opts->raw_keys.  Only containers
+ * are looked up: most members are scalars. */
+static json_t *member_value(struct parser *ps, const char *key, size_t klen)
+{
+    skip_ws(ps);
+    if (ps->p < ps->end && (*ps->p == '{' || *ps->p == '[') && is_raw_key(ps, key, klen))
+        return read_raw(ps);
+    return read_value(ps);
+}
+
+/* A key (its quote at ps->p), ':' and a value, set into obj (NULL while
+ * skipping: then nothing is kept, and duplicate keys are not looked for). */
 static bool read_member(struct parser *ps, json_t *obj)
 {
     const char *at = ps->p, *key;
@@ -361,7 +406,7 @@ static bool read_member(struct parser *ps, json_t *obj)
     bool copied, ok = false;
     if (!read_string(ps, &key, &klen, &copied))
         return false;
-    if (copied) { /* the value's strings reuse the scratch buffer */
+    if (copied && obj) { /* the value's strings reuse the scratch buffer */
         copy = tg_malloc(klen ? klen : 1);
         if (!copy) {
             ps->oom = true;
@@ -374,24 +419,30 @@ static bool read_member(struct parser *ps, json_t *obj)
     json_t *v = NULL;
     if (ps->p < ps->end && *ps->p == ':') {
         ps->p++;
-        v = read_value(ps);
+        v = member_value(ps, key, klen);
     } else {
         fail(ps, ps->p, "':' expected");
     }
-    size_t before = json_object_size(obj);
-    if (v && json_object_setn_new_nocheck(obj, key, klen, v) != 0) /* steals v */
-        ps->oom = true;
-    else if (v && json_object_size(obj) == before) /* the key replaced another */
-        fail(ps, at, "duplicate object key");
-    else if (v)
-        ok = true;
+    if (!obj) {
+        ok = v != NULL; /* json_null(): nothing to release */
+    } else {
+        size_t before = json_object_size(obj);
+        if (v && json_object_setn_new_nocheck(obj, key, klen, v) != 0) /* steals v */
+            ps->oom = true;
+        else if (v && json_object_size(obj) == before) /* the key replaced another */
+            fail(ps, at, "duplicate object key");
+        else if (v)
+            ok = true;
+    }
     tg_free(copy);
     return ok;
 }
 
+/* While skipping, objects and arrays are checked but not built: their
+ * stand-in is jansson's static null. */
 static json_t *read_object(struct parser *ps)
 {
-    json_t *obj = json_object();
+    json_t *obj = ps->skipping ? json_null() : json_object();
     if (!obj) {
         ps->oom = true;
         return NULL;
@@ -407,7 +458,7 @@ static json_t *read_object(struct parser *ps)
             fail(ps, ps->p, "string expected as an object key");
             break;
         }
-        if (!read_member(ps, obj))
+        if (!read_member(ps, ps->skipping ? NULL : obj))
             break;
         skip_ws(ps);
         char c = ps->p < ps->end ? *ps->p : '\0';
@@ -426,7 +477,7 @@ static json_t *read_object(struct parser *ps)
 
 static json_t *read_array(struct parser *ps)
 {
-    json_t *arr = json_array();
+    json_t *arr = ps->skipping ? json_null() : json_array();
     if (!arr) {
         ps->oom = true;
         return NULL;
@@ -441,7 +492,7 @@ static json_t *read_array(struct parser *ps)
         json_t *v = read_value(ps);
         if (!v)
             break;
-        if (json_array_append_new(arr, v) != 0) { /* steals v */
+        if (!ps->skipping && json_array_append_new(arr, v) != 0) { /* steals v */
             ps->oom = true;
             break;
         }
@@ -481,6 +532,8 @@ static json_t *read_scalar(struct parser *ps)
     case '"':
         if (!read_string(ps, &s, &n, &copied))
             return NULL;
+        if (ps->skipping)
+            return json_null();
         v = json_stringn_nocheck(s, n); /* UTF-8 checked, no NUL: see above */
         ps->oom |= !v;
         return v;
@@ -535,7 +588,14 @@ static void position(const char *start, const char *at, int *line, int *column)
 enum tg_rc jsondec_parse(const char *text, size_t len, const char *source, json_t **out,
                          struct tg_error *err)
 {
-    struct parser ps = {.start = text, .p = text, .end = text + len};
+    return jsondec_parse_opts(text, len, source, NULL, out, err);
+}
+
+enum tg_rc jsondec_parse_opts(const char *text, size_t len, const char *source,
+                              const struct jsondec_opts *opts, json_t **out,
+                              struct tg_error *err)
+{
+    struct parser ps = {.start = text, .p = text, .end = text + len, .opts = opts};
     json_t *root = NULL;
     buf_init(&ps.scratch, 0);
     skip_ws(&ps);

@@ -31,4 +31,21 @@
 TG_MUST_CHECK enum tg_rc jsondec_parse(const char *text, size_t len, const char *source,
                                        json_t **out, struct tg_error *err);
 
+/* What to leave unbuilt.  raw_keys (NULL-terminated; NULL for none): an
+ * object or array that is the value of a member with one of these names,
+ * at any depth, is checked like any other value but kept as one string
+ * holding its JSON text exactly as in the input, not built into a tree:
+ * no allocation or key hashing per member.  Scalars are always built.
+ * The one difference in what is accepted: a duplicate key inside such a
+ * value is not looked for (nothing is kept that it could hide). */
+struct jsondec_opts {
+    const char *const *raw_keys;
+};
+
+/* jsondec_parse with options (NULL: the same as jsondec_parse). */
+TG_MUST_CHECK enum tg_rc jsondec_parse_opts(const char *text, size_t len,
+                                            const char *source,
+                                            const struct jsondec_opts *opts, json_t **out,
+                                            struct tg_error *err);
+
 #endif

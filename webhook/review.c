@@ -68,11 +68,19 @@ static enum tg_rc read_request(struct review *rv, const json_t *req, struct tg_e
 enum tg_rc review_decode(const char *body, size_t len, struct review **out,
                          struct tg_error *err)
 {
+    return review_decode_lean(body, len, NULL, out, err);
+}
+
+enum tg_rc review_decode_lean(const char *body, size_t len,
+                              const char *const *raw_members, struct review **out,
+                              struct tg_error *err)
+{
     enum tg_rc rc;
     struct review *rv = NULL;
     json_t *root = NULL;
+    struct jsondec_opts opts = {.raw_keys = raw_members};
     /* jsondec, not json_loadb: the same tree, a fifth of the CPU (jsondec.h) */
-    rc = jsondec_parse(body, len, "request body", &root, err);
+    rc = jsondec_parse_opts(body, len, "request body", &opts, &root, err);
     if (rc == TG_ENOMEM)
         return tg_error_setf(err, TG_ENOMEM, "out of memory decoding the request");
     if (rc != TG_OK) {

@@ -40,6 +40,13 @@ struct review {
 TG_MUST_CHECK enum tg_rc review_decode(const char *body, size_t len, struct review **out,
                                        struct tg_error *err);
 
+/* review_decode leaving the object or array values of `raw_members`
+ * (NULL-terminated; NULL for none) as strings of their JSON text
+ * (jsondec.h, struct jsondec_opts). */
+TG_MUST_CHECK enum tg_rc review_decode_lean(const char *body, size_t len,
+                                            const char *const *raw_members,
+                                            struct review **out, struct tg_error *err);
+
 void review_free(struct review *rv); /* NULL-safe */
 
 /* review_free() for a review decoded into a JSON arena that holds all of

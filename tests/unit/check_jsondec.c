@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "jptr.h"
 #include "testutil.h"
 
 /* Same number types everywhere: json_equal says 1 and 1.0 differ, but
@@ -232,6 +233,146 @@ START_TEST(allocation_failures)
 }
 END_TEST
 
+/* ---- raw values (jsondec_opts.raw_keys) ---- */
+
+static const char *const env_only[] = {"env", NULL};
+
+static json_t *parse_raw(const char *text, const char *const *keys, struct tg_error *err)
+{
+    struct jsondec_opts opts = {.raw_keys = keys};
+    json_t *v = NULL;
+    enum tg_rc rc = jsondec_parse_opts(text, strlen(text), "t", &opts, &v, err);
+    ck_assert(rc == TG_OK || v == NULL);
+    return v;
+}
+
+static const struct {
+    const char *text;
+    const char *pointer; /* where the raw value is */
+    const char *raw;     /* its text; NULL: not raw (built as usual) */
+} raw_rows[] = {
+    {"{\"env\":[{\"a\":1},2,\"x\"]}", "/env", "[{\"a\":1},2,\"x\"]"},
+    {"{\"b\":{\"env\":{\"k\":\"v\"}}}", "/b/env", "{\"k\":\"v\"}"},
+    {"{\"env\" : [ 1 , 2 ] }", "/env", "[ 1 , 2 ]"},              /* as written */
+    {"{\"\\u0065nv\":[1]}", "/env", "[1]"},                       /* escaped key */
+    {"{\"env\":{\"env\":[1]}}", "/env", "{\"env\":[1]}"},         /* nested */
+    {"{\"env\":{\"a\":1,\"a\":2}}", "/env", "{\"a\":1,\"a\":2}"}, /* not looked at */
+    {"{\"env\":[\"caf\\u00e9\",1e3,-0]}", "/env", "[\"caf\\u00e9\",1e3,-0]"},
+    {"{\"env\":\"plain\"}", "/env", NULL}, /* scalars are built */
+    {"{\"envy\":[1]}", "/envy", NULL},
+    {"[{\"env\":[]}]", "/0/env", "[]"},
+};
+
+START_TEST(raw_values_are_their_text)
+{
+    struct tg_error err = {0};
+    json_t *v = parse_raw(raw_rows[_i].text, env_only, &err);
+    ck_assert_msg(v, "%s: %s", raw_rows[_i].text, err.text);
+    json_t *full = NULL;
+    ck_assert_int_eq(jsondec_parse(raw_rows[_i].text, strlen(raw_rows[_i].text), "t",
+                                   &full, &err) == TG_OK,
+                     !strstr(raw_rows[_i].text, "\"a\":1,\"a\":2"));
+    const json_t *at = jptr_get(v, raw_rows[_i].pointer);
+    ck_assert_ptr_nonnull(at);
+    if (raw_rows[_i].raw) {
+        ck_assert(json_is_string(at));
+        ck_assert_str_eq(json_string_value(at), raw_rows[_i].raw);
+    } else {
+        ck_assert(full && json_equal(v, full)); /* nothing raw: the same tree */
+    }
+    json_decref(full);
+    json_decref(v);
+}
+END_TEST
+
+/* A duplicate raw key is still a duplicate of its object. */
+START_TEST(raw_key_twice_rejected)
+{
+    struct tg_error err = {0};
+    ck_assert_ptr_null(parse_raw("{\"env\":[1],\"env\":[2]}", env_only, &err));
+    ck_assert_msg(strstr(err.text, "duplicate object key"), "%s", err.text);
+    ck_assert_int_eq(err.column, 12);
+}
+END_TEST
+
+/* Inside a raw value errors are found where the full decoder finds them. */
+START_TEST(raw_errors_as_full)
+{
+    const char *t = invalid[_i].text;
+    if (t[0] != '[' && t[0] != '{')
+        return;
+    char text[256];
+    snprintf(text, sizeof(text), "{\"env\":%s}", t);
+    struct tg_error full_err = {0}, raw_err = {0};
+    json_t *full = NULL;
+    enum tg_rc rc = jsondec_parse(text, strlen(text), "t", &full, &full_err);
+    json_decref(full);
+    if (rc == TG_OK)
+        return; /* e.g. "{}\n[]" is whole once wrapped */
+    if (strstr(full_err.text, "duplicate object key"))
+        return; /* not looked for inside a raw value (jsondec.h) */
+    json_t *raw = parse_raw(text, env_only, &raw_err);
+    ck_assert_msg(!raw, "%s accepted raw", text);
+    ck_assert_str_eq(raw_err.text, full_err.text);
+    ck_assert_int_eq(raw_err.line, full_err.line);
+    ck_assert_int_eq(raw_err.column, full_err.column);
+}
+END_TEST
+
+/* Where the lean tree holds a string and the full one a container, the
+ * string decodes to that container. */
+static void assert_raw_equal(json_t *full, json_t *lean, int *n_raw)
+{
+    if (json_is_string(lean) && (json_is_object(full) || json_is_array(full))) {
+        json_t *back = NULL;
+        struct tg_error err = {0};
+        const char *s = json_string_value(lean);
+        ck_assert_int_eq(jsondec_parse(s, strlen(s), "raw", &back, &err), TG_OK);
+        ck_assert(json_equal(back, full));
+        json_decref(back);
+        ++*n_raw;
+        return;
+    }
+    ck_assert_int_eq(json_typeof(full), json_typeof(lean));
+    const char *key;
+    json_t *v;
+    size_t i;
+    if (json_is_object(full)) {
+        ck_assert_uint_eq(json_object_size(full), json_object_size(lean));
+        json_object_foreach(full, key, v)
+            assert_raw_equal(v, json_object_get(lean, key), n_raw);
+    } else if (json_is_array(full)) {
+        ck_assert_uint_eq(json_array_size(full), json_array_size(lean));
+        json_array_foreach(full, i, v)
+            assert_raw_equal(v, json_array_get(lean, i), n_raw);
+    } else {
+        ck_assert(json_equal(full, lean));
+    }
+}
+
+START_TEST(raw_fixtures_decode_back)
+{
+    static const char *const keys[] = {
+        "env",         "volumeMounts",  "resources", "volumes", "affinity",
+        "tolerations", "managedFields", "status",    "options", "args",
+        NULL};
+    size_t len;
+    char *text = fixture_read(fixtures[_i], &len);
+    struct tg_error err = {0};
+    json_t *full = NULL, *lean = NULL;
+    struct jsondec_opts opts = {.raw_keys = keys};
+    ck_assert_int_eq(jsondec_parse(text, len, "t", &full, &err), TG_OK);
+    ck_assert_int_eq(jsondec_parse_opts(text, len, "t", &opts, &lean, &err), TG_OK);
+    int n_raw = 0;
+    assert_raw_equal(full, lean, &n_raw);
+    if (strstr(fixtures[_i], "reviews/"))
+        ck_assert_int_gt(n_raw, 3); /* the reviews do carry such members */
+    json_decref(full);
+    json_decref(lean);
+    free(text);
+}
+END_TEST
+
 static Suite *jsondec_suite(void)
 {
     Suite *s = suite_create("jsondec");
@@ -243,6 +384,10 @@ static Suite *jsondec_suite(void)
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, length_not_nul);
     tcase_add_test(tc, allocation_failures);
+    tcase_add_loop_test(tc, raw_values_are_their_text, 0, ARRAY_LEN(raw_rows));
+    tcase_add_test(tc, raw_key_twice_rejected);
+    tcase_add_loop_test(tc, raw_errors_as_full, 0, ARRAY_LEN(invalid));
+    tcase_add_loop_test(tc, raw_fixtures_decode_back, 0, ARRAY_LEN(fixtures));
     suite_add_tcase(s, tc);
     return s;
 }
