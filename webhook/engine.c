@@ -7,10 +7,17 @@
 #include "rules.h"
 
 const char *const engine_unread_members[] = {
-    "env",     "envFrom", "volumeMounts", "volumeDevices", "resources",     "args",
-    "command", "volumes", "affinity",     "tolerations",   "managedFields", "status",
-    "options", NULL,
-};
+    /* containers */
+    "env", "envFrom", "volumeMounts", "volumeDevices", "resources", "args", "command",
+    "lifecycle",
+    /* probes: only whether one is there matters (rule_probes.c) */
+    "livenessProbe", "readinessProbe", "startupProbe",
+    /* pod spec */
+    "volumes", "affinity", "tolerations", "nodeSelector", "dnsConfig", "hostAliases",
+    "topologySpreadConstraints", "readinessGates", "imagePullSecrets",
+    /* metadata, status, the request */
+    "annotations", "ownerReferences", "managedFields", "status", "options", "resource",
+    "requestKind", "requestResource", NULL};
 
 static bool is_exempt(const struct rule_common *rc, const struct container *c,
                       const struct imgref *image)

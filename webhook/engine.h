@@ -23,8 +23,9 @@
 /* Members whose object or array values nothing in the engine, the
  * workload lookup or the decision reads (NULL-terminated): the pod's
  * volumes, affinity and tolerations, a container's env, mounts, resources,
- * command and arguments, metadata.managedFields, status, the request's
- * options.  The admission path leaves them unbuilt (jsondec raw values,
+ * command, arguments and probes (whose presence alone is checked),
+ * annotations, managedFields, status, the request's options (engine.c
+ * has the list).  The admission path leaves them unbuilt (jsondec raw values,
  * compared byte for byte when an UPDATE's pod specs are compared), which
  * saves ~30% of decoding a typical review.  A rule that starts reading one
  * must take it out of this list; check_lean compares every fixture's
