@@ -85,10 +85,18 @@ static json_t *decode_patch(const json_t *resp)
     return patch;
 }
 
+/* A body admission_handle answered, as jansson reads it.  Without
+ * JSON_REJECT_DUPLICATES: a duplicate key inside a member the engine does
+ * not read (engine_unread_members) is answered, not refused. */
+static json_t *load_answered(const char *body, size_t len)
+{
+    return json_loadb(body, len, 0, NULL);
+}
+
 /* The body again, with request.object replaced by `object`. */
 static char *rebody(const char *body, size_t len, const json_t *object, size_t *out_len)
 {
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *root = load_answered(body, len);
     FUZZ_CHECK(root, "an answered body no longer parses");
     json_object_set_new(json_object_get(root, "request"), "object",
                         json_deep_copy(object));
@@ -116,7 +124,7 @@ static json_t *answer(const struct policy *p, enum admission_endpoint ep,
     root = json_loadb(res.response, res.response_len, JSON_REJECT_DUPLICATES, &jerr);
     FUZZ_CHECK(root, "response is not JSON: %s", jerr.text);
     const json_t *resp = json_object_get(root, "response");
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *req = load_answered(body, len);
     FUZZ_CHECK(json_equal(json_object_get(resp, "uid"),
                           json_object_get(json_object_get(req, "request"), "uid")),
                "the response's uid is not the request's");
@@ -146,7 +154,7 @@ static void check_patch(const struct policy *p, const char *body, size_t len,
     json_t *patch = decode_patch(json_object_get(root, "response"));
     if (!patch)
         return;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *req = load_answered(body, len);
     FUZZ_CHECK(req, "a patched body no longer parses");
     json_t *object =
         json_deep_copy(json_object_get(json_object_get(req, "request"), "object"));
@@ -170,7 +178,8 @@ static void check_patch(const struct policy *p, const char *body, size_t len,
 
 /* Leaving engine_unread_members unbuilt (the default) answers exactly as
  * building the whole tree does.  The one allowed difference: a duplicate
- * key inside such a member, which only the full decoder looks for. */
+ * key inside such a member, which only the full decoder looks for (and
+ * reports before any later error). */
 static void check_lean_same(const struct policy *p, enum admission_endpoint ep,
                             const char *body, size_t len)
 {
@@ -184,8 +193,10 @@ static void check_lean_same(const struct policy *p, enum admission_endpoint ep,
             .endpoint = ep, .internal_error_allows = true, .build_all = full};
         rc[full] = admission_handle(p, body, len, &opt, &res[full], &err[full]);
     }
+    /* A duplicate key inside an unbuilt member: the lean decoder does not
+     * see it, and answers or finds the next error in the body instead. */
     if (rc[1] == TG_EINVAL && strstr(err[1].text, "duplicate object key") &&
-        rc[0] == TG_OK)
+        (rc[0] == TG_OK || rc[0] == TG_EINVAL))
         goto out;
     FUZZ_CHECK(rc[0] == rc[1], "lean rc %d, full rc %d (%s)", (int)rc[0], (int)rc[1],
                err[1].text);
