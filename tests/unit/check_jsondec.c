@@ -319,6 +319,73 @@ START_TEST(raw_errors_as_full)
 }
 END_TEST
 
+/* Structure inside a raw value (skip_container's own loop): the same
+ * errors at the same bytes as the full decoder, and the same successes. */
+static const char *const raw_structure[] = {
+    "{\"env\":{\"a\":1,}}",
+    "{\"env\":[1,]}",
+    "{\"env\":{\"a\" 1}}",
+    "{\"env\":{\"a\":1 \"b\":2}}",
+    "{\"env\":[1 2]}",
+    "{\"env\":{1:2}}",
+    "{\"env\":[",
+    "{\"env\":{\"a\":",
+    "{\"env\":[[[]]],\"x\":}",
+    "{\"env\":[{}, [ ], {\"a\":[{}]}], \"b\":1}",
+    "{\"env\":[{\"a\":[1,{\"b\":[true,false,null,\"\\u00e9\"]}]},-1.5e3]}",
+    "{\"env\":[]]",
+    "{\"env\":{}}}",
+    "{\"env\":[{]}",
+    "{\"env\":[}",
+    "{\"env\":{\"a\":[1}]}",
+    "{\"env\":[01]}",
+    "{\"env\":{\"\\q\":1}}",
+    "{\"env\" [1]}",
+};
+
+static void assert_same_outcome(const char *text, size_t len)
+{
+    struct tg_error full_err = {0}, raw_err = {0};
+    json_t *full = NULL, *raw = NULL;
+    struct jsondec_opts opts = {.raw_keys = env_only};
+    enum tg_rc frc = jsondec_parse(text, len, "t", &full, &full_err);
+    enum tg_rc rrc = jsondec_parse_opts(text, len, "t", &opts, &raw, &raw_err);
+    ck_assert_msg(frc == rrc, "%.60s: full %d, raw %d (%s / %s)", text, frc, rrc,
+                  full_err.text, raw_err.text);
+    if (frc != TG_OK) {
+        ck_assert_str_eq(raw_err.text, full_err.text);
+        ck_assert_int_eq(raw_err.line, full_err.line);
+        ck_assert_int_eq(raw_err.column, full_err.column);
+    }
+    json_decref(full);
+    json_decref(raw);
+}
+
+START_TEST(raw_structure_as_full)
+{
+    assert_same_outcome(raw_structure[_i], strlen(raw_structure[_i]));
+}
+END_TEST
+
+/* The depth limit counts the levels inside a raw value as any other. */
+START_TEST(raw_depth_as_full)
+{
+    for (size_t levels = 2040; levels <= 2050; levels++) {
+        size_t len = 8 + 2 * levels + 1;
+        char *text = malloc(len + 1);
+        memcpy(text, "{\"env\":", 7);
+        for (size_t i = 0; i < levels; i++) {
+            text[7 + i] = '[';
+            text[7 + levels + i] = ']';
+        }
+        text[7 + 2 * levels] = '}';
+        text[7 + 2 * levels + 1] = '\0';
+        assert_same_outcome(text, strlen(text));
+        free(text);
+    }
+}
+END_TEST
+
 /* Where the lean tree holds a string and the full one a container, the
  * string decodes to that container. */
 static void assert_raw_equal(json_t *full, json_t *lean, int *n_raw)
@@ -388,6 +455,8 @@ static Suite *jsondec_suite(void)
     tcase_add_test(tc, raw_key_twice_rejected);
     tcase_add_loop_test(tc, raw_errors_as_full, 0, ARRAY_LEN(invalid));
     tcase_add_loop_test(tc, raw_fixtures_decode_back, 0, ARRAY_LEN(fixtures));
+    tcase_add_loop_test(tc, raw_structure_as_full, 0, ARRAY_LEN(raw_structure));
+    tcase_add_test(tc, raw_depth_as_full);
     suite_add_tcase(s, tc);
     return s;
 }
