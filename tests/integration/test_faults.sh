@@ -63,14 +63,20 @@ healthy "after 3 MiB + 1"
 
 # Headers live in libmicrohttpd's 16 KB per-connection pool (server.c):
 # 12 KB of them (a long bearer token, say) still fit, with the large review;
-# 64 KB get 431 and the connection is closed, nothing else.
+# 64 KB get 431 and the connection is closed, nothing else.  The 431 is
+# sent while curl may still be writing headers, so curl sometimes sees
+# only the reset (000): either is the refusal.
 big_header() { # BYTES
     printf 'Authorization: Bearer %s' "$(head -c "$1" /dev/zero | tr '\0' a)"
 }
 check "12 KB of headers: answered" "200 true" \
     "$(post /validate "$SRC/tests/data/reviews/large.json" -H "$(big_header 12000)") $(jqb .response.allowed)"
-check "64 KB of headers: 431" 431 \
-    "$(post /validate "$DATA/allow_v1.json" -H "$(big_header 65536)")"
+code=$(post /validate "$DATA/allow_v1.json" -H "$(big_header 65536)" 2>/dev/null)
+if [ "$code" = 431 ] || [ "$code" = 000 ]; then
+    pass "64 KB of headers: refused ($code)"
+else
+    fail "64 KB of headers: expected 431 or a closed connection, got $code"
+fi
 healthy "after large header sets"
 
 # -- hostile JSON: 400 with the decoder's reason and the byte position --
