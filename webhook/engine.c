@@ -26,11 +26,7 @@ static bool is_exempt(const struct rule_common *rc, const struct container *c,
         if (strcmp(rc->exempt_containers.items[i], c->name) == 0)
             return true;
     }
-    for (size_t i = 0; image && i < rc->exempt_images.n; i++) {
-        if (imgref_name_has_prefix(image->name, rc->exempt_images.items[i]))
-            return true;
-    }
-    return false;
+    return image && policy_prefixes_cover(&rc->exempt_images, image->name);
 }
 
 static enum tg_rc run_rule(const struct rule *r, const struct rule_ctx *ctx,

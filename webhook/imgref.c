@@ -638,11 +638,17 @@ enum tg_rc imgref_normalise_prefix(const char *prefix, struct arena *a, const ch
     return TG_OK;
 }
 
+bool imgref_name_under(const char *name, const char *normalised_prefix)
+{
+    size_t n = strlen(normalised_prefix);
+    return name && strncmp(name, normalised_prefix, n) == 0 &&
+           (name[n] == '\0' || name[n] == '/');
+}
+
 bool imgref_name_has_prefix(const char *name, const char *prefix)
 {
     char buf[NAME_MAX_LEN + 1];
     if (!name || normalise_prefix(prefix, buf, NULL) != TG_OK)
         return false;
-    size_t n = strlen(buf);
-    return strncmp(name, buf, n) == 0 && (name[n] == '\0' || name[n] == '/');
+    return imgref_name_under(name, buf);
 }

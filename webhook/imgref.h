@@ -69,6 +69,10 @@ TG_MUST_CHECK enum tg_rc imgref_parse(const char *ref, struct arena *a,
  * imgref_normalise_prefix so such a typo is an error, not a silent miss. */
 bool imgref_name_has_prefix(const char *name, const char *prefix);
 
+/* imgref_name_has_prefix for a prefix that is normalised already (the
+ * output of imgref_normalise_prefix): a compare, nothing parsed. */
+bool imgref_name_under(const char *name, const char *normalised_prefix);
+
 /* Normalise an image-name prefix (a registry, or a registry and repository
  * path, without tag or digest) the way imgref_parse normalises names:
  *   "nginx"                        -> "docker.io/library/nginx"

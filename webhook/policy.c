@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "imgref.h"
 
 /* Policy strings come from files capped at 1 MiB each; the arena needs no
  * cap of its own beyond what the loader already bounds. */
@@ -146,4 +147,14 @@ bool name_pattern_matches(const char *pattern, const char *name)
     while (*p == '*')
         p++;
     return *p == '\0';
+}
+
+bool policy_prefixes_cover(const struct strlist *l, const char *name)
+{
+    for (size_t i = 0; name && i < l->n; i++) {
+        if (l->normalised ? imgref_name_under(name, l->normalised[i])
+                          : imgref_name_has_prefix(name, l->items[i]))
+            return true;
+    }
+    return false;
 }

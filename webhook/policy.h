@@ -35,6 +35,10 @@ enum rule_action {
 struct strlist {
     const char **items; /* owned by the policy arena */
     size_t n;
+    /* Image-prefix lists only (exempt images, allowed registries): each item
+     * normalised once at load (imgref_normalise_prefix), so matching a
+     * container is a string compare.  NULL: normalise while matching. */
+    const char **normalised;
 };
 
 enum selector_op {
@@ -160,6 +164,11 @@ struct policy {
 struct policy *policy_new_default(void);
 
 void policy_free(struct policy *p); /* NULL-safe */
+
+/* Does an image prefix of `l` cover `name` (a normalised image name)?
+ * imgref_name_has_prefix for each, with the normalised forms when the
+ * loader made them. */
+bool policy_prefixes_cover(const struct strlist *l, const char *name);
 
 /* Names for messages, logs and metrics. */
 const char *policy_mode_name(enum policy_mode m); /* "enforce", "audit" */

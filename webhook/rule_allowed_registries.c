@@ -42,10 +42,8 @@ enum tg_rc rule_allowed_registries_eval(const struct rule_ctx *ctx,
                              c->image ? c->image : "",
                              c->image ? (ctx->image_error ? ctx->image_error : "invalid")
                                       : "it is not set");
-    for (size_t i = 0; i < l->n; i++) {
-        if (imgref_name_has_prefix(ctx->image->name, l->items[i]))
-            return TG_OK;
-    }
+    if (policy_prefixes_cover(l, ctx->image->name))
+        return TG_OK;
     return findings_addf(out, RULE_ID, c, "image", NULL,
                          "image \"%s\" (%s) is not from an allowed registry (%s); use an "
                          "image from one of them, or mirror it there",

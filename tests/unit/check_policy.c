@@ -64,10 +64,13 @@ END_TEST
 /* Not const: the policy structs hold plain pointers to their arrays. */
 static const char *prod[] = {"prod"};
 static const char *prod_stage[] = {"prod", "staging"};
-static struct selector_expr expr_in = {"env", SELECTOR_IN, {prod_stage, 2}};
-static struct selector_expr expr_not_in = {"env", SELECTOR_NOT_IN, {prod, 1}};
-static struct selector_expr expr_exists = {"team", SELECTOR_EXISTS, {NULL, 0}};
-static struct selector_expr expr_absent = {"legacy", SELECTOR_DOES_NOT_EXIST, {NULL, 0}};
+static struct selector_expr expr_in = {"env", SELECTOR_IN, {.items = prod_stage, .n = 2}};
+static struct selector_expr expr_not_in = {
+    "env", SELECTOR_NOT_IN, {.items = prod, .n = 1}};
+static struct selector_expr expr_exists = {
+    "team", SELECTOR_EXISTS, {.items = NULL, .n = 0}};
+static struct selector_expr expr_absent = {
+    "legacy", SELECTOR_DOES_NOT_EXIST, {.items = NULL, .n = 0}};
 static const char *app_key[] = {"app"};
 static const char *app_web[] = {"web"};
 
