@@ -39,8 +39,10 @@ struct field {
     size_t offset;                       /* of the member within base */
     const struct field *sub;             /* nested mapping: its keys */
     const char *(*check)(const char *s); /* strings and list items: policy_names.h */
-    /* ...or a check that needs more than a static reason (image prefixes) */
-    enum tg_rc (*verify)(struct walk *w, const struct ynode *v, const char *s);
+    /* list items only: a check that needs more than a static reason, which
+     * also gives the form kept in strlist.normalised (image prefixes) */
+    enum tg_rc (*normalise)(struct walk *w, const struct ynode *v, const char *s,
+                            const char **out);
     long min, max; /* integers */
     size_t flag;   /* bool member set when the key is given; 0 = none (never first) */
     bool required;
@@ -66,8 +68,8 @@ struct field {
 #define MAP_FIELD(k, type, m, table)                                            \
     {.key = k, .read = read_mapping, .offset = offsetof(type, m), .sub = table}
 #define PREFIX_LIST_FIELD(k, type, m)                                           \
-    {.key = k, .read = read_prefix_list, .offset = offsetof(type, m),         \
-     .verify = verify_image_prefix}
+    {.key = k, .read = read_strlist, .offset = offsetof(type, m),             \
+     .normalise = normalise_image_prefix}
 #define SELECTOR_FIELD(k, type, m)                                              \
     {.key = k, .read = read_selector, .offset = offsetof(type, m),            \
      .flag = offsetof(type, has_##m)}
@@ -150,26 +152,21 @@ static enum tg_rc checked_copy(struct walk *w, const struct field *f,
     const char *why = f->check ? f->check(s) : NULL;
     if (why)
         return fail(w, v, "\"%s\" %s", s, why);
-    rc = f->verify ? f->verify(w, v, s) : TG_OK;
-    if (rc != TG_OK)
-        return rc;
     *out = arena_strdup(&w->p->arena, s);
     return *out ? TG_OK : no_memory(w);
 }
 
-/* Image prefixes are checked the way the matcher will normalise them
- * (imgref_name_has_prefix), so a typo is a load error instead of a prefix
- * that silently matches nothing.  The list keeps them as written, for
- * messages that quote the policy. */
-static enum tg_rc verify_image_prefix(struct walk *w, const struct ynode *v,
-                                      const char *s)
+/* Image prefixes are normalised the way the matcher normalises image
+ * names, so a typo is a load error instead of a prefix that silently
+ * matches nothing; the normalised form is kept (strlist.normalised) so
+ * matching a container is a string compare (normalising per container and
+ * rule was ~5% of a typical review's decision).  The list keeps them as
+ * written too, for messages that quote the policy. */
+static enum tg_rc normalise_image_prefix(struct walk *w, const struct ynode *v,
+                                         const char *s, const char **out)
 {
-    struct arena scratch;
     struct tg_error why = {0};
-    const char *normalised;
-    arena_init(&scratch, 0);
-    enum tg_rc rc = imgref_normalise_prefix(s, &scratch, &normalised, &why);
-    arena_cleanup(&scratch);
+    enum tg_rc rc = imgref_normalise_prefix(s, &w->p->arena, out, &why);
     if (rc == TG_ENOMEM)
         return no_memory(w);
     if (rc == TG_OK)
@@ -351,15 +348,18 @@ static enum tg_rc read_lookup(struct walk *w, const struct field *f,
     return rc;
 }
 
-/* The items of a list of strings, each checked and copied; *items is NULL
- * for an empty list. */
+/* The items of a list of strings, each checked and copied, and normalised
+ * into `norm` when the field says how (f->normalise; norm is NULL
+ * otherwise). */
 static enum tg_rc read_items(struct walk *w, const struct field *f, const struct ynode *v,
-                             const char **items)
+                             const char **items, const char **norm)
 {
     size_t i = 0;
     for (const struct ynode *it = v->first; it; it = it->next, i++) {
         size_t old = path_push(w, NULL, (long)i);
         enum tg_rc rc = checked_copy(w, f, it, &items[i]);
+        if (rc == TG_OK && norm)
+            rc = f->normalise(w, it, items[i], &norm[i]);
         path_pop(w, old);
         if (rc != TG_OK)
             return rc;
@@ -376,15 +376,20 @@ static enum tg_rc strlist_read(struct walk *w, const struct field *f,
         return expected(w, v, "a list");
     size_t n = keep + v->n_children;
     const char **items = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*items));
-    if (!items)
+    const char **norm =
+        f->normalise ? arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*norm)) : NULL;
+    if (!items || (f->normalise && !norm))
         return no_memory(w);
     if (keep)
         memcpy(items, l->items, keep * sizeof(*items));
-    enum tg_rc rc = read_items(w, f, v, items + keep);
+    if (keep && norm) /* kept items were normalised when they were read */
+        memcpy(norm, l->normalised, keep * sizeof(*norm));
+    enum tg_rc rc = read_items(w, f, v, items + keep, norm ? norm + keep : NULL);
     if (rc != TG_OK)
         return rc;
     l->items = items;
     l->n = n;
+    l->normalised = norm;
     return TG_OK;
 }
 
@@ -392,33 +397,6 @@ static enum tg_rc read_strlist(struct walk *w, const struct field *f,
                                const struct ynode *v, void *base)
 {
     return strlist_read(w, f, v, member(base, f->offset), 0);
-}
-
-/* A list of image prefixes: kept as written, for messages that quote the
- * policy, and normalised once here, so matching a container against it is
- * a string compare (normalising per container and rule was ~5% of a
- * typical review's decision).  Each item was verified as it was read. */
-static enum tg_rc read_prefix_list(struct walk *w, const struct field *f,
-                                   const struct ynode *v, void *base)
-{
-    struct strlist *l = member(base, f->offset);
-    enum tg_rc rc = strlist_read(w, f, v, l, 0);
-    if (rc != TG_OK)
-        return rc;
-    const char **norm = arena_alloc(&w->p->arena, (l->n ? l->n : 1) * sizeof(*norm));
-    if (!norm)
-        return no_memory(w);
-    for (size_t i = 0; i < l->n; i++) {
-        struct tg_error why = {0};
-        rc = imgref_normalise_prefix(l->items[i], &w->p->arena, &norm[i], &why);
-        if (rc == TG_ENOMEM)
-            return no_memory(w);
-        if (rc != TG_OK) /* verify_image_prefix let it through: cannot happen */
-            return fail(w, v, "\"%s\" is not a valid image prefix: %s", l->items[i],
-                        why.text);
-    }
-    l->normalised = norm;
-    return TG_OK;
 }
 
 static enum tg_rc read_strlist_append(struct walk *w, const struct field *f,

@@ -57,6 +57,14 @@ static void assert_full_rules(const struct policy *p)
     const char *regs[] = {"registry.k8s.io", "ghcr.io/acme", "localhost:5000/team",
                           "nginx"};
     assert_strlist(&p->allowed_registries.registries, regs, 4);
+    /* kept as written, and normalised once for matching */
+    const char *regs_norm[] = {"registry.k8s.io", "ghcr.io/acme", "localhost:5000/team",
+                               "docker.io/library/nginx"};
+    struct strlist norm = {.items = p->allowed_registries.registries.normalised, .n = 4};
+    ck_assert_ptr_nonnull(norm.items);
+    assert_strlist(&norm, regs_norm, 4);
+    ck_assert_ptr_nonnull(r->common.exempt_images.normalised);
+    ck_assert_ptr_null(r->common.exempt_containers.normalised);
     ck_assert_int_eq(p->image_pull_policy.common.action, ACTION_AUDIT);
 }
 
