@@ -65,15 +65,8 @@ static enum tg_rc read_request(struct review *rv, const json_t *req, struct tg_e
     return TG_OK;
 }
 
-enum tg_rc review_decode(const char *body, size_t len, struct review **out,
-                         struct tg_error *err)
-{
-    return review_decode_lean(body, len, NULL, out, err);
-}
-
-enum tg_rc review_decode_lean(const char *body, size_t len,
-                              const char *const *raw_members, struct review **out,
-                              struct tg_error *err)
+enum tg_rc review_decode(const char *body, size_t len, const char *const *raw_members,
+                         struct review **out, struct tg_error *err)
 {
     enum tg_rc rc;
     struct review *rv = NULL;

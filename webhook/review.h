@@ -32,20 +32,16 @@ struct review {
     json_t *old_object; /* borrowed from root; set for UPDATE (and DELETE) */
 };
 
-/* Decode `len` bytes of `body`.  TG_EINVAL with a one-line reason fit for
- * an HTTP 400 body when the JSON is malformed (with line and column), the
- * apiVersion or kind is not an AdmissionReview tollgate speaks, or
- * request.uid is missing; TG_ENOMEM on allocation failure.  On success *out
- * owns a new review (review_free). */
-TG_MUST_CHECK enum tg_rc review_decode(const char *body, size_t len, struct review **out,
-                                       struct tg_error *err);
-
-/* review_decode leaving the object or array values of `raw_members`
- * (NULL-terminated; NULL for none) as strings of their JSON text
- * (jsondec.h, struct jsondec_opts). */
-TG_MUST_CHECK enum tg_rc review_decode_lean(const char *body, size_t len,
-                                            const char *const *raw_members,
-                                            struct review **out, struct tg_error *err);
+/* Decode `len` bytes of `body`, leaving the object or array values of
+ * `raw_members` (NULL-terminated; NULL for none) as strings of their JSON
+ * text (jsondec.h, struct jsondec_opts).  TG_EINVAL with a one-line reason
+ * fit for an HTTP 400 body when the JSON is malformed (with line and
+ * column), the apiVersion or kind is not an AdmissionReview tollgate
+ * speaks, or request.uid is missing; TG_ENOMEM on allocation failure.  On
+ * success *out owns a new review (review_free). */
+TG_MUST_CHECK enum tg_rc review_decode(const char *body, size_t len,
+                                       const char *const *raw_members,
+                                       struct review **out, struct tg_error *err);
 
 void review_free(struct review *rv); /* NULL-safe */
 
