@@ -396,8 +396,8 @@ static json_t *member_value(struct parser *ps, const char *key, size_t klen)
     return read_value(ps);
 }
 
-/* A key (its quote at ps->p), ':' and a value, set into obj (NULL while
- * skipping: then nothing is kept, and duplicate keys are not looked for). */
+/* A key (its quote at ps->p), ':' and a value, set into obj.  While
+ * skipping nothing is kept, and duplicate keys are not looked for. */
 static bool read_member(struct parser *ps, json_t *obj)
 {
     const char *at = ps->p, *key;
@@ -406,7 +406,7 @@ static bool read_member(struct parser *ps, json_t *obj)
     bool copied, ok = false;
     if (!read_string(ps, &key, &klen, &copied))
         return false;
-    if (copied && obj) { /* the value's strings reuse the scratch buffer */
+    if (copied && !ps->skipping) { /* the value's strings reuse the scratch buffer */
         copy = tg_malloc(klen ? klen : 1);
         if (!copy) {
             ps->oom = true;
@@ -423,7 +423,7 @@ static bool read_member(struct parser *ps, json_t *obj)
     } else {
         fail(ps, ps->p, "':' expected");
     }
-    if (!obj) {
+    if (ps->skipping) {
         ok = v != NULL; /* json_null(): nothing to release */
     } else {
         size_t before = json_object_size(obj);
@@ -458,7 +458,7 @@ static json_t *read_object(struct parser *ps)
             fail(ps, ps->p, "string expected as an object key");
             break;
         }
-        if (!read_member(ps, ps->skipping ? NULL : obj))
+        if (!read_member(ps, obj))
             break;
         skip_ws(ps);
         char c = ps->p < ps->end ? *ps->p : '\0';
