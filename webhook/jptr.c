@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+
 char *jptr_child(struct arena *a, const char *base, const char *token)
 {
     size_t blen = strlen(base);
@@ -26,22 +28,17 @@ char *jptr_child(struct arena *a, const char *base, const char *token)
 
 char *jptr_index(struct arena *a, const char *base, size_t index)
 {
-    /* by hand, not arena_printf: one per container per review, and
-     * vsnprintf twice over was ~2% of a typical decision */
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + index % 10);
-        index /= 10;
-    } while (index);
+    /* not arena_printf: one per container per review, and vsnprintf twice
+     * over was ~2% of a typical decision */
+    char digits[DECIMAL_MAX_DIGITS];
+    size_t n = decimal_format(digits, index, 1);
     size_t blen = strlen(base);
     char *s = arena_alloc(a, blen + 1 + n + 1);
     if (!s)
         return NULL;
     memcpy(s, base, blen);
     s[blen] = '/';
-    for (size_t i = 0; i < n; i++)
-        s[blen + 1 + i] = digits[n - 1 - i];
+    memcpy(s + blen + 1, digits, n);
     s[blen + 1 + n] = '\0';
     return s;
 }

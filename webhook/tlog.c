@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "jsonesc.h"
 
 #define TEXT_SIZE sizeof(((struct tlog_line *)0)->text)
@@ -119,23 +120,6 @@ static void field_done(struct tlog_line *l, size_t mark, bool ok)
     l->truncated = true;
 }
 
-/* Decimal digits of `v` into `out` (at least `width`, zero-padded);
- * returns their number.  snprintf was the costliest part of a line. */
-static size_t put_digits(char *out, unsigned long long v, size_t width)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < width)
-        tmp[n++] = '0';
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 /* "2026-11-22T13:14:15", formatted once per second per thread: gmtime_r
  * takes glibc's time zone lock, and every request logs a line. */
 static const char *second_stamp(time_t sec)
@@ -150,8 +134,9 @@ static const char *second_stamp(time_t sec)
         static const char after[] = "--T::";
         size_t n = 0;
         for (size_t i = 0; i < ARRAY_LEN(parts); i++) {
-            n += put_digits(cached + n, (unsigned long long)(parts[i] < 0 ? 0 : parts[i]),
-                            i == 0 ? 4 : 2);
+            n += decimal_format(cached + n,
+                                (unsigned long long)(parts[i] < 0 ? 0 : parts[i]),
+                                i == 0 ? 4 : 2);
             if (i < sizeof(after) - 1)
                 cached[n++] = after[i];
         }
@@ -166,7 +151,7 @@ static void put_time(struct tlog_line *l)
     struct timespec ts;
     char ms[8] = ".";
     clock_gettime(CLOCK_REALTIME, &ts);
-    size_t n = 1 + put_digits(ms + 1, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+    size_t n = 1 + decimal_format(ms + 1, (unsigned long long)(ts.tv_nsec / 1000000), 3);
     ms[n++] = 'Z';
     put_str(l, second_stamp(ts.tv_sec));
     put(l, ms, n, CONTENT_MAX);
@@ -217,7 +202,7 @@ void tlog_int(struct tlog_line *l, const char *key, long long value)
     /* the magnitude as unsigned, so LLONG_MIN does not overflow */
     unsigned long long mag =
         value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
-    n += put_digits(num + n, mag, 1);
+    n += decimal_format(num + n, mag, 1);
     size_t mark = l->len;
     field_done(l, mark, put_key(l, key) && put(l, num, n, CONTENT_MAX));
 }
