@@ -104,6 +104,52 @@ make_certs() {
 
 # start_server [extra serve flags...]: PORT is the TLS port; the policy is
 # $TMP/policy.yaml, certs $TMP/certs.  Waits for /healthz.
+# secret_volume: beside make_certs's pair in $TMP/certs, a second serving
+# pair from the same CA ($TMP/v2) and a mismatched one ($TMP/bad: v2's
+# certificate with v1's key), laid out in $VOL the way kubelet lays out a
+# Secret volume: ..v1, ..v2 and ..bad behind the ..data symlink, v1 first,
+# and tls.crt/tls.key links through ..data.  swap_to NAME switches ..data
+# atomically, as kubelet does.
+secret_volume() {
+    mkdir -p "$TMP/v2" "$TMP/bad"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$TMP/v2/tls.key" 2>/dev/null
+    openssl req -new -key "$TMP/v2/tls.key" -subj "/CN=tollgate.tollgate-system.svc" \
+        -out "$TMP/v2/tls.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+        >"$TMP/v2/ext"
+    openssl x509 -req -in "$TMP/v2/tls.csr" -CA "$TMP/certs/ca.crt" -CAkey "$TMP/certs/ca.key" \
+        -CAcreateserial -days 30 -extfile "$TMP/v2/ext" -out "$TMP/v2/tls.crt" 2>/dev/null
+    cp "$TMP/v2/tls.crt" "$TMP/bad/tls.crt"
+    cp "$TMP/certs/tls.key" "$TMP/bad/tls.key"
+    VOL=$TMP/vol
+    mkdir -p "$VOL/..v1" "$VOL/..v2" "$VOL/..bad"
+    cp "$TMP/certs/tls.crt" "$TMP/certs/tls.key" "$VOL/..v1/"
+    cp "$TMP/v2/tls.crt" "$TMP/v2/tls.key" "$VOL/..v2/"
+    cp "$TMP/bad/tls.crt" "$TMP/bad/tls.key" "$VOL/..bad/"
+    ln -s ..v1 "$VOL/..data"
+    ln -s ..data/tls.crt "$VOL/tls.crt"
+    ln -s ..data/tls.key "$VOL/tls.key"
+}
+
+swap_to() { # NAME: ..v1, ..v2 or ..bad
+    ln -sfn "$1" "$VOL/..data_tmp" && mv -T "$VOL/..data_tmp" "$VOL/..data"
+}
+
+# request_loop BODY OUT: POST BODY to /validate on a new connection each
+# time (so each one handshakes) until $TMP/stop exists, then write
+# "requests non-200s" to OUT.  Run it in the background.
+request_loop() {
+    local body=$1 out=$2 n=0 bad=0 code
+    while [ ! -e "$TMP/stop" ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/certs/ca.crt" \
+            -H 'Content-Type: application/json' --data-binary "@$body" \
+            "https://127.0.0.1:$PORT/validate")
+        n=$((n + 1))
+        [ "$code" == 200 ] || bad=$((bad + 1))
+    done
+    echo "$n $bad" >"$out"
+}
+
 start_server() {
     PORT=$(free_port)
     "$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$TMP/certs/tls.crt" \

@@ -77,18 +77,7 @@ else
 fi
 
 # requests keep being answered while the policy flips under them
-loop() {
-    local n=0 bad=0 code
-    while [ ! -e "$TMP/stop" ]; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/certs/ca.crt" \
-            -H 'Content-Type: application/json' --data-binary "@$DATA/deny_v1.json" \
-            "https://127.0.0.1:$PORT/validate")
-        n=$((n + 1))
-        [ "$code" == 200 ] || bad=$((bad + 1))
-    done
-    echo "$n $bad" >"$TMP/loop.out"
-}
-loop &
+request_loop "$DATA/deny_v1.json" "$TMP/loop.out" &
 LOOP_PID=$!
 for i in $(seq 10); do
     if [ $((i % 2)) == 0 ]; then

@@ -12,33 +12,14 @@ source "$(dirname "$0")/lib_server.sh"
 command -v wrk >/dev/null || { echo "FAIL: wrk is required"; exit 1; }
 
 make_certs "$TMP/certs"
-# a second serving pair from the same CA, and a mismatched one
-mkdir -p "$TMP/v2" "$TMP/bad"
-openssl ecparam -name prime256v1 -genkey -noout -out "$TMP/v2/tls.key" 2>/dev/null
-openssl req -new -key "$TMP/v2/tls.key" -subj "/CN=tollgate.tollgate-system.svc" \
-    -out "$TMP/v2/tls.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$TMP/v2/ext"
-openssl x509 -req -in "$TMP/v2/tls.csr" -CA "$TMP/certs/ca.crt" -CAkey "$TMP/certs/ca.key" \
-    -CAcreateserial -days 30 -extfile "$TMP/v2/ext" -out "$TMP/v2/tls.crt" 2>/dev/null
-cp "$TMP/v2/tls.crt" "$TMP/bad/tls.crt"
-cp "$TMP/certs/tls.key" "$TMP/bad/tls.key"
-vol=$TMP/vol
-mkdir -p "$vol/..v1" "$vol/..v2" "$vol/..bad"
-cp "$TMP/certs/tls.crt" "$TMP/certs/tls.key" "$vol/..v1/"
-cp "$TMP/v2/tls.crt" "$TMP/v2/tls.key" "$vol/..v2/"
-cp "$TMP/bad/tls.crt" "$TMP/bad/tls.key" "$vol/..bad/"
-ln -s ..v1 "$vol/..data"
-ln -s ..data/tls.crt "$vol/tls.crt"
-ln -s ..data/tls.key "$vol/tls.key"
-swap_to() {
-    ln -sfn "$1" "$vol/..data_tmp" && mv -T "$vol/..data_tmp" "$vol/..data"
-}
+# a second serving pair from the same CA and a mismatched one, as a Secret volume
+secret_volume
 
 cp "$DATA/policy_enforce.yaml" "$TMP/policy.yaml"
 PORT=$(free_port)
 MPORT=$(free_port)
-"$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$vol/tls.crt" \
-    --tls-key "$vol/tls.key" --policy "$TMP/policy.yaml" --watch-interval 50 \
+"$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$VOL/tls.crt" \
+    --tls-key "$VOL/tls.key" --policy "$TMP/policy.yaml" --watch-interval 50 \
     --metrics-listen "127.0.0.1:$MPORT" 2>>"$TMP/server.log" &
 SERVER_PID=$!
 wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$MPORT/healthz" ||
@@ -51,18 +32,7 @@ scrape() {
 wrk -t1 -c8 -d8s --timeout 5s -s "$SRC/tests/soak/reviews.lua" "https://127.0.0.1:$PORT" \
     -- "$DATA" >"$TMP/wrk.out" 2>&1 &
 WRK_PID=$!
-handshakes() {
-    local n=0 bad=0 code
-    while [ ! -e "$TMP/stop" ]; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/certs/ca.crt" \
-            -H 'Content-Type: application/json' --data-binary "@$DATA/deny_v1.json" \
-            "https://127.0.0.1:$PORT/validate")
-        n=$((n + 1))
-        [ "$code" == 200 ] || bad=$((bad + 1))
-    done
-    echo "$n $bad" >"$TMP/handshakes.out"
-}
-handshakes &
+request_loop "$DATA/deny_v1.json" "$TMP/handshakes.out" &
 LOOP_PID=$!
 
 # 6 seconds of churn: 60 policy flips (odd ones by SIGHUP), 20 rotations
