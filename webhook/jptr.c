@@ -1,6 +1,7 @@
 /* jptr.c -- building, resolving and splitting RFC 6901 JSON Pointers. */
 #include "jptr.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,19 +65,21 @@ static int unescape_token(const char *tok, size_t len, char *out, size_t out_len
 }
 
 /* jansson's getters take const containers and hand back mutable children,
- * so one walker serves both the const and the mutable lookup. */
-static json_t *step(const json_t *cur, const char *token)
+ * so one step serves both the const and the mutable lookup. */
+json_t *jptr_step(const json_t *cur, const char *token)
 {
     if (json_is_object(cur))
         return json_object_get(cur, token);
-    if (!json_is_array(cur) || !token[0] || (token[0] == '0' && token[1]))
+    /* RFC 6901 indexes are "0" or digits without a leading zero; strtoul
+     * alone would also take "01", "+1" and " 1", which the API server's
+     * applier refuses. */
+    if (!json_is_array(cur) || !isdigit((unsigned char)token[0]) ||
+        (token[0] == '0' && token[1]))
         return NULL;
     char *end;
     errno = 0;
     unsigned long idx = strtoul(token, &end, 10);
-    if (errno || *end || token[0] == '-' || token[0] == '+')
-        return NULL;
-    return json_array_get(cur, idx);
+    return errno || *end ? NULL : json_array_get(cur, idx);
 }
 
 /* Walk a non-empty pointer ("/a/b") below `root`. */
@@ -92,7 +95,7 @@ static json_t *walk(const json_t *root, const char *pointer)
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
         if (unescape_token(p, len, token, sizeof(token)) != 0)
             return NULL;
-        json_t *next = step(cur, token);
+        json_t *next = jptr_step(cur, token);
         if (!next || !slash)
             return next;
         cur = next;

@@ -18,6 +18,12 @@ char *jptr_child(struct arena *a, const char *base, const char *token);
 /* base + "/" + index, from `a`; NULL if `a` is full. */
 char *jptr_index(struct arena *a, const char *base, size_t index);
 
+/* One step below `cur`: its member `token` (unescaped), or its element at
+ * index `token` ("0" or digits without a leading zero, as RFC 6901 says);
+ * NULL when there is none.  Borrowed reference, mutable because jansson's
+ * getters hand back mutable children. */
+json_t *jptr_step(const json_t *cur, const char *token);
+
 /* The value at `pointer` inside `root`, or NULL when a step is missing or
  * the pointer is malformed.  "" is the root itself.  Borrowed reference. */
 const json_t *jptr_get(const json_t *root, const char *pointer);

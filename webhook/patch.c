@@ -1,8 +1,6 @@
 /* patch.c -- the JSON Patch builder. */
 #include "patch.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,29 +41,12 @@ static int split_pointer(const char *pointer, struct tokens *t)
     return 0;
 }
 
-static json_t *child(json_t *parent, const char *token)
-{
-    if (json_is_object(parent))
-        return json_object_get(parent, token);
-    if (!json_is_array(parent))
-        return NULL;
-    /* RFC 6901 indexes are "0" or digits without a leading zero; strtoul
-     * alone would also take "01", "+1" and " 1", which the API server's
-     * applier refuses. */
-    if (!isdigit((unsigned char)token[0]) || (token[0] == '0' && token[1]))
-        return NULL;
-    char *end;
-    errno = 0;
-    unsigned long i = strtoul(token, &end, 10);
-    return (errno || *end) ? NULL : json_array_get(parent, i);
-}
-
 /* Set `value` (stolen) as member `token` of `parent` in the working copy. */
 static int place(json_t *parent, const char *token, json_t *value)
 {
     if (json_is_object(parent))
         return json_object_set_new(parent, token, value);
-    unsigned long i = strtoul(token, NULL, 10);  /* checked by child() already */
+    unsigned long i = strtoul(token, NULL, 10);  /* checked by jptr_step() already */
     return json_array_set_new(parent, i, value); /* decrefs value on failure */
 }
 
@@ -115,12 +96,12 @@ static enum tg_rc apply_fix(json_t *work, const struct fix *f, json_t *ops, bool
     json_t *parent = work;
     size_t depth = 0;
     for (; depth + 1 < t.n; depth++) {
-        json_t *next = child(parent, t.tok[depth]);
+        json_t *next = jptr_step(parent, t.tok[depth]);
         if (!next || json_is_null(next))
             break;
         parent = next;
     }
-    json_t *existing = depth + 1 == t.n ? child(parent, t.tok[depth]) : NULL;
+    json_t *existing = depth + 1 == t.n ? jptr_step(parent, t.tok[depth]) : NULL;
     /* In a list only an existing element can be replaced: a new member
      * there would be a path the API server cannot apply. */
     if (!json_is_object(parent) && !(json_is_array(parent) && existing))
@@ -131,8 +112,9 @@ static enum tg_rc apply_fix(json_t *work, const struct fix *f, json_t *ops, bool
     json_t *value = wrap(&t, depth, json_deep_copy(f->value));
     if (!value)
         return TG_ENOMEM;
-    const char *op =
-        existing || (depth + 1 < t.n && child(parent, t.tok[depth])) ? "replace" : "add";
+    const char *op = existing || (depth + 1 < t.n && jptr_step(parent, t.tok[depth]))
+                         ? "replace"
+                         : "add";
     enum tg_rc rc = add_op(ops, op, prefix_string(f->pointer, depth + 1), value);
     if (rc == TG_OK && place(parent, t.tok[depth], json_incref(value)) != 0)
         rc = TG_ENOMEM;

@@ -5,8 +5,10 @@
  */
 #include "jptr.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -62,6 +64,37 @@ START_TEST(built_then_found)
 }
 END_TEST
 
+/* Array indexes as RFC 6901 writes them, and nothing strtoul would also
+ * take: the API server's applier refuses those. */
+static const struct {
+    const char *token;
+    bool found;
+} index_tokens[] = {
+    {"0", true},
+    {"2", true},
+    {"10", true},
+    {"01", false},
+    {"+1", false},
+    {"-1", false},
+    {" 1", false},
+    {"1 ", false},
+    {"", false},
+    {"x", false},
+    {"99999999999999999999999", false},
+};
+
+START_TEST(step_takes_rfc6901_indexes)
+{
+    json_t *list = json_pack("[i,i,i,i,i,i,i,i,i,i,i]", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    json_t *got = jptr_step(list, index_tokens[_i].token);
+    ck_assert_msg((got != NULL) == index_tokens[_i].found, "token \"%s\"",
+                  index_tokens[_i].token);
+    if (got)
+        ck_assert_int_eq(json_integer_value(got), atoi(index_tokens[_i].token));
+    json_decref(list);
+}
+END_TEST
+
 /* A full arena is NULL, not a short pointer. */
 START_TEST(full_arena)
 {
@@ -80,6 +113,7 @@ static Suite *jptr_suite(void)
     tcase_add_test(tc, largest_index);
     tcase_add_test(tc, built_then_found);
     tcase_add_test(tc, full_arena);
+    tcase_add_loop_test(tc, step_takes_rfc6901_indexes, 0, ARRAY_LEN(index_tokens));
     suite_add_tcase(s, tc);
     return s;
 }
