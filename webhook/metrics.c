@@ -102,9 +102,11 @@ void metrics_request(const char *endpoint, const char *decision, const char *kin
     atomic_fetch_add_explicit(&m.sum_us[e], us, memory_order_relaxed);
 }
 
-void metrics_violation(const char *rule, const char *action)
+void metrics_violations(const char *rule, const char *action, unsigned long n)
 {
-    inc(&m.violations[lookup(rules, N_RULE, rule)][lookup(actions, N_ACT, action)]);
+    atomic_fetch_add_explicit(
+        &m.violations[lookup(rules, N_RULE, rule)][lookup(actions, N_ACT, action)], n,
+        memory_order_relaxed);
 }
 
 void metrics_policy_reload(bool ok)

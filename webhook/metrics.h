@@ -26,9 +26,9 @@
 void metrics_request(const char *endpoint, const char *decision, const char *kind,
                      double seconds);
 
-/* One finding of `rule` ("runAsNonRoot", ...) handled with `action`
+/* `n` findings of `rule` ("runAsNonRoot", ...) handled with `action`
  * ("enforce" | "audit" | "mutate"). */
-void metrics_violation(const char *rule, const char *action);
+void metrics_violations(const char *rule, const char *action, unsigned long n);
 
 /* A policy (re)load: ok or failed. */
 void metrics_policy_reload(bool ok);

@@ -410,8 +410,7 @@ static enum MHD_Result answer_decision(struct server *srv, struct MHD_Connection
     log_decision(res, endpoint, now - req->start_ns); /* incl. upload time */
     metrics_request(endpoint, res->decision, res->kind, seconds_since(req->body_ns, now));
     for (size_t i = 0; i < res->n_hits; i++)
-        for (unsigned k = 0; k < res->hits[i].count; k++)
-            metrics_violation(res->hits[i].rule, res->hits[i].action);
+        metrics_violations(res->hits[i].rule, res->hits[i].action, res->hits[i].count);
     char *body = res->response;
     res->response = NULL; /* respond() owns it now */
     return respond(srv, c, MHD_HTTP_OK, "application/json", body, res->response_len);

@@ -179,13 +179,14 @@ static const struct {
 
 START_TEST(counts_violations)
 {
-    metrics_violation(violations[_i].rule, violations[_i].action);
-    metrics_violation(violations[_i].rule, violations[_i].action);
+    metrics_violations(violations[_i].rule, violations[_i].action, 1);
+    metrics_violations(violations[_i].rule, violations[_i].action, 1);
+    metrics_violations(violations[_i].rule, violations[_i].action, 3); /* one review's */
     char *text = render();
     char series[256];
     snprintf(series, sizeof(series), "tollgate_violations_total{%s}",
              violations[_i].series);
-    ck_assert_double_eq(value(text, series), 2);
+    ck_assert_double_eq(value(text, series), 5);
     free(text);
 }
 END_TEST
@@ -234,7 +235,7 @@ START_TEST(promtool_accepts_the_text)
                   "(this check must not be skipped)");
     metrics_request("validate", "deny", "Deployment", 0.0004);
     metrics_request("mutate", "patch", "Pod", 1.5);
-    metrics_violation("probes", "enforce");
+    metrics_violations("probes", "enforce", 1);
     metrics_set_cert_expiry(1826879527);
     char dir[] = "/tmp/check_metrics.XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -306,7 +307,7 @@ static void *count_from_thread(void *arg)
     (void)arg;
     for (int i = 0; i < PER_THREAD; i++) {
         metrics_request("validate", "allow", "Pod", 0.0002);
-        metrics_violation("probes", "audit");
+        metrics_violations("probes", "audit", 1);
     }
     return NULL;
 }
