@@ -154,16 +154,9 @@ static enum tg_rc gather(const struct policy *policy, const json_t *object,
                          const struct admission_options *opt, struct arena *a,
                          struct facts *out)
 {
-    const char **images;
-    size_t n;
     if (!opt->gather)
         return TG_OK;
-    enum tg_rc rc = engine_images_to_lookup(policy, object, a, &images, &n, NULL);
-    if (rc == TG_EINVAL)
-        return TG_OK; /* the engine reports the malformed object itself */
-    if (rc != TG_OK || n == 0)
-        return rc;
-    return opt->gather(opt->gather_ctx, (const char *const *)images, n, a, out);
+    return engine_gather_facts(policy, object, opt->gather, opt->gather_ctx, a, out);
 }
 
 /* Evaluate the object for the endpoint's stage and encode the answer. */

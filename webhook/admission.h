@@ -25,16 +25,11 @@ enum admission_endpoint {
     ENDPOINT_MUTATE,   /* patches what mutate rules can fix; denies nothing */
 };
 
-/* gather: gather registry facts for `images` (as written in the pod spec, no
- * duplicates) into `out`, allocating from `a`; called before evaluation
- * when the policy needs lookups.  The gatherer does the I/O and keeps to
- * its own deadline; failures become FACT_UNAVAILABLE entries, so it only
- * fails itself on TG_ENOMEM. */
 struct admission_options {
     enum admission_endpoint endpoint;
-    /* NULL: no lookups (offline) */
-    enum tg_rc (*gather)(void *ctx, const char *const *images, size_t n, struct arena *a,
-                         struct facts *out);
+    /* Registry facts, gathered before evaluation when the policy needs
+     * lookups (facts.h, engine_gather_facts); NULL: none (offline). */
+    facts_gather_fn gather;
     void *gather_ctx;
     bool internal_error_allows; /* the answer when tollgate itself fails */
     size_t arena_cap;           /* bytes of findings/messages per request; 0 = 4 MiB */

@@ -245,17 +245,10 @@ static enum tg_rc handle_review(struct check_run *run, const json_t *doc,
 static enum tg_rc gather_facts(const struct check_run *run, const json_t *object,
                                struct arena *a, struct facts *out)
 {
-    const char **images;
-    size_t n;
     if (!run->registry)
         return TG_OK;
-    enum tg_rc rc = engine_images_to_lookup(run->policy, object, a, &images, &n, NULL);
-    if (rc == TG_EINVAL)
-        return TG_OK; /* check_eval_object reports the malformed object */
     struct facts_gather_ctx ctx = {.registry = run->registry, .policy = run->policy};
-    if (rc != TG_OK || n == 0)
-        return rc;
-    return facts_gather_admission(&ctx, (const char *const *)images, n, a, out);
+    return engine_gather_facts(run->policy, object, facts_gather_admission, &ctx, a, out);
 }
 
 static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc *doc,

@@ -106,7 +106,9 @@ static bool seen(const char **images, size_t n, const char *image)
     return false;
 }
 
-enum tg_rc engine_images_to_lookup(const struct policy *policy, const json_t *object,
+/* The images of the object's containers that the policy would look up,
+ * each once, as written (borrowed from `object`); *n is their count. */
+static enum tg_rc images_to_lookup(const struct policy *policy, const json_t *object,
                                    struct arena *a, const char ***images, size_t *n,
                                    struct tg_error *err)
 {
@@ -131,4 +133,18 @@ enum tg_rc engine_images_to_lookup(const struct policy *policy, const json_t *ob
     *images = list;
     *n = count;
     return TG_OK;
+}
+
+enum tg_rc engine_gather_facts(const struct policy *policy, const json_t *object,
+                               facts_gather_fn gather, void *ctx, struct arena *a,
+                               struct facts *out)
+{
+    const char **images;
+    size_t n;
+    enum tg_rc rc = images_to_lookup(policy, object, a, &images, &n, NULL);
+    if (rc == TG_EINVAL)
+        return TG_OK; /* engine_eval reports the malformed object itself */
+    if (rc != TG_OK || n == 0)
+        return rc;
+    return gather(ctx, (const char *const *)images, n, a, out);
 }

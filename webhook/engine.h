@@ -47,13 +47,15 @@ TG_MUST_CHECK enum tg_rc engine_eval(const struct policy *policy, const json_t *
                                      struct findings *out, struct engine_result *res,
                                      struct tg_error *err);
 
-/* Images of the object's containers that the policy would look up in a
- * registry (resolveDigest or checkImageUser on), for fact gathering: each
- * an image string as written (borrowed from `object`), without duplicates.
- * *n is set to the count; the array comes from `a`. */
-TG_MUST_CHECK enum tg_rc engine_images_to_lookup(const struct policy *policy,
-                                                 const json_t *object, struct arena *a,
-                                                 const char ***images, size_t *n,
-                                                 struct tg_error *err);
+/* The registry facts `object` needs under `policy`, from `gather` (which
+ * does the I/O, with `ctx`), into `out` from `a`: the images of its
+ * containers when a rule looks them up (resolveDigest, checkImageUser),
+ * each once.  Nothing is gathered when no rule needs a lookup, or when the
+ * object is malformed (engine_eval reports that).  The server and the CLI
+ * both gather this way, before evaluating. */
+TG_MUST_CHECK enum tg_rc engine_gather_facts(const struct policy *policy,
+                                             const json_t *object, facts_gather_fn gather,
+                                             void *ctx, struct arena *a,
+                                             struct facts *out);
 
 #endif

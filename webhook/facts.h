@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 enum fact_status {
     FACT_OK,          /* the registry answered */
     FACT_UNAVAILABLE, /* the lookup failed or ran out of time: see `error` */
@@ -32,6 +34,15 @@ struct facts {
     const struct image_fact *items; /* owned by whoever gathered them */
     size_t n;
 };
+
+struct arena;
+
+/* Gathers facts for `images` (as written in the pod spec, no duplicates)
+ * into `out`, allocating from `a`: the side that does the I/O
+ * (facts_gather_admission) and keeps to its own deadline.  Failed lookups
+ * become FACT_UNAVAILABLE entries, so it fails only on TG_ENOMEM. */
+typedef enum tg_rc (*facts_gather_fn)(void *ctx, const char *const *images, size_t n,
+                                      struct arena *a, struct facts *out);
 
 /* The fact for `image` (compared as written), or NULL if none was gathered
  * (f may be NULL). */
