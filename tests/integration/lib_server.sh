@@ -131,6 +131,20 @@ secret_volume() {
     ln -s ..data/tls.key "$VOL/tls.key"
 }
 
+# start_volume_server WATCH_MS: tollgate serving $VOL's pair with
+# $TMP/policy.yaml, watching both every WATCH_MS, metrics on plain HTTP at
+# $MPORT; returns once /healthz answers there.
+start_volume_server() {
+    PORT=$(free_port)
+    MPORT=$(free_port)
+    "$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$VOL/tls.crt" \
+        --tls-key "$VOL/tls.key" --policy "$TMP/policy.yaml" --watch-interval "$1" \
+        --metrics-listen "127.0.0.1:$MPORT" 2>>"$TMP/server.log" &
+    SERVER_PID=$!
+    wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$MPORT/healthz" ||
+        { cat "$TMP/server.log"; echo "FAIL: server did not start"; exit 1; }
+}
+
 swap_to() { # NAME: ..v1, ..v2 or ..bad
     ln -sfn "$1" "$VOL/..data_tmp" && mv -T "$VOL/..data_tmp" "$VOL/..data"
 }

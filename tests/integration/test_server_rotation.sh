@@ -11,13 +11,7 @@ make_certs "$TMP/certs"
 secret_volume
 
 cp "$DATA/policy_enforce.yaml" "$TMP/policy.yaml"
-PORT=$(free_port)
-MPORT=$(free_port)
-"$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$VOL/tls.crt" \
-    --tls-key "$VOL/tls.key" --policy "$TMP/policy.yaml" --watch-interval 100 \
-    --metrics-listen "127.0.0.1:$MPORT" 2>>"$TMP/server.log" &
-SERVER_PID=$!
-wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$MPORT/healthz"
+start_volume_server 100
 
 v1=$(file_fingerprint "$TMP/certs/tls.crt")
 v2=$(file_fingerprint "$TMP/v2/tls.crt")

@@ -16,14 +16,7 @@ make_certs "$TMP/certs"
 secret_volume
 
 cp "$DATA/policy_enforce.yaml" "$TMP/policy.yaml"
-PORT=$(free_port)
-MPORT=$(free_port)
-"$TOLLGATE" serve --listen "127.0.0.1:$PORT" --tls-cert "$VOL/tls.crt" \
-    --tls-key "$VOL/tls.key" --policy "$TMP/policy.yaml" --watch-interval 50 \
-    --metrics-listen "127.0.0.1:$MPORT" 2>>"$TMP/server.log" &
-SERVER_PID=$!
-wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$MPORT/healthz" ||
-    { cat "$TMP/server.log"; echo "FAIL: server did not start"; exit 1; }
+start_volume_server 50
 scrape() {
     curl -sS -o "$TMP/metrics" "http://127.0.0.1:$MPORT/metrics"
 }
