@@ -26,15 +26,16 @@ mkdir -p "$out/obj" "$out/crash" "$out/corpus"
 # shellcheck disable=SC2054 # the commas are inside -fsanitize=
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -DTOLLGATE_VERSION='"fuzz"'
-    -Iwebhook -Itests/support -Itests/fuzz -Wall -Wextra -Werror -Wno-unused-command-line-argument)
+    -Itests/support -Itests/fuzz -Wall -Wextra -Werror -Wno-unused-command-line-argument)
+# Every folder of webhook/ (its layering is the CMake build's to check).
+for d in webhook/*/; do cflags+=("-I${d%/}"); done
 read -r -a pkgflags <<<"$(pkg-config --cflags libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 read -r -a libs <<<"$(pkg-config --libs libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 
 # The project's sources (but main.c) and the reference JSON Patch applier,
 # compiled once with coverage instrumentation and no libFuzzer main.
 objs=()
-for src in webhook/*.c tests/support/jsonpatch_ref.c tests/fuzz/fuzz_common.c; do
-    [ "$src" == webhook/main.c ] && continue
+for src in webhook/*/*.c tests/support/jsonpatch_ref.c tests/fuzz/fuzz_common.c; do
     obj=$out/obj/$(basename "${src%.c}").o
     if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find webhook tests/fuzz/fuzz.h -name '*.h' -newer "$obj")" ]; then
         "$cc" "${cflags[@]}" "${pkgflags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
