@@ -17,6 +17,7 @@
 
 #include "admission.h"
 #include "alloc.h"
+#include "alloc_json.h"
 #include "error.h"
 #include "policy.h"
 #include "policy_load.h"
@@ -343,7 +344,7 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    alloc_install_jansson(); /* as serve does: the scratch arena needs it */
+    alloc_json_install(); /* as serve does: the scratch arena needs it */
     json_object_seed(0);
     struct arena scratch_arena;
     arena_init(&scratch_arena, 2u << 20); /* server.c's SCRATCH_CAP */

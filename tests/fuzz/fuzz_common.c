@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "alloc_json.h"
 
 void fuzz_init(void)
 {
@@ -13,7 +13,7 @@ void fuzz_init(void)
     if (done)
         return;
     done = true;
-    alloc_install_jansson();
+    alloc_json_install();
     json_object_seed(1);
 }
 

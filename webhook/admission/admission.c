@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "decide.h"
 #include "engine.h"
 #include "respond.h"

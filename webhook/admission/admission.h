@@ -39,7 +39,7 @@ struct admission_options {
      * the message "tollgate: request deadline exceeded".  The server sets it
      * to the request's arrival + --request-deadline. */
     uint64_t deadline_ns;
-    /* Where the decoded request lives (alloc.h, alloc_json_arena_begin):
+    /* Where the decoded request lives (alloc_json.h, alloc_json_arena_begin):
      * reset before admission_handle returns, so reusing one per thread
      * makes decoding free of malloc.  Owned by the caller, used by one
      * thread at a time.  NULL: the heap. */

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "alloc.h"
+#include "alloc_json.h"
 #include "buf.h"
 #include "registry_opts.h"
 #include "reload.h"
@@ -33,7 +33,7 @@
 /* Library set-up that must happen before any thread starts. */
 static void init_process(sigset_t *signals)
 {
-    alloc_install_jansson();
+    alloc_json_install();
     json_object_seed(0);
     OPENSSL_init_ssl(0, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);

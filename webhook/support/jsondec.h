@@ -13,7 +13,7 @@
  * finite reals, at most 2048 levels of nesting (jansson's limit).  Numbers
  * become integers or reals by the same rule (a fraction or an exponent
  * makes a real).  Thread-safe: no shared state; allocates through jansson
- * (tg_malloc once alloc_install_jansson has run).
+ * (tg_malloc once alloc_json_install has run).
  */
 #ifndef TOLLGATE_JSONDEC_H
 #define TOLLGATE_JSONDEC_H

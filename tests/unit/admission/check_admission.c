@@ -6,6 +6,7 @@
 
 #include "admission.h"
 #include "alloc.h"
+#include "alloc_json.h"
 #include "engine.h"
 #include "evalfix.h"
 #include "jptr.h"
@@ -550,7 +551,7 @@ START_TEST(allocation_failures_answer_cleanly)
     char *body = fixture_read("reviews/typical-denied.json", NULL);
     struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE,
                                     .internal_error_allows = true};
-    alloc_install_jansson();
+    alloc_json_install();
     enum tg_rc rc = TG_ENOMEM;
     long n;
     for (n = 0; n < 5000; n++) {

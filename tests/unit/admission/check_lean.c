@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "admission.h"
-#include "alloc.h"
+#include "alloc_json.h"
 #include "engine.h"
 #include "jptr.h"
 #include "manifest.h"
@@ -228,6 +228,6 @@ static Suite *lean_suite(void)
 
 int main(void)
 {
-    alloc_install_jansson();
+    alloc_json_install();
     return run_suite(lean_suite());
 }

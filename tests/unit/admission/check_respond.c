@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "respond.h"
 #include "testutil.h"
 
@@ -178,6 +179,6 @@ static Suite *respond_suite(void)
 
 int main(void)
 {
-    alloc_install_jansson();
+    alloc_json_install();
     return run_suite(respond_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "policy.h"
 #include "testutil.h"
 
@@ -48,7 +49,7 @@ START_TEST(same_answer_as_heap)
     struct admission_options heap = {.endpoint = rows[_i].endpoint};
     struct admission_options reuse = heap;
     reuse.scratch = &scratch;
-    alloc_install_jansson();
+    alloc_json_install();
     const char *d;
     char *want = answer(p, body, &heap, &d);
     ck_assert_str_eq(d, rows[_i].decision);
@@ -81,7 +82,7 @@ START_TEST(malformed_body_resets)
     struct arena scratch;
     arena_init(&scratch, 1u << 20);
     struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE, .scratch = &scratch};
-    alloc_install_jansson();
+    alloc_json_install();
     static const char body[] = "{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":[1,2,";
     struct admission_result res;
     struct tg_error err = {0};
@@ -108,7 +109,7 @@ START_TEST(allocation_failures)
     struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE,
                                     .internal_error_allows = true,
                                     .scratch = &scratch};
-    alloc_install_jansson();
+    alloc_json_install();
     long n;
     for (n = 0; n < 5000; n++) {
         struct admission_result res;
@@ -140,7 +141,7 @@ END_TEST
 START_TEST(holds_all_only_without_spill)
 {
     static const char doc[] = "{\"a\":[1,2,{\"b\":\"some text\"}],\"c\":{\"d\":null}}";
-    alloc_install_jansson();
+    alloc_json_install();
     struct arena big, tiny;
     arena_init(&big, 1u << 20);
     arena_init(&tiny, 64);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "evalfix.h"
 #include "jptr.h"
 #include "jsonpatch_ref.h"
@@ -170,7 +171,7 @@ START_TEST(allocation_failures_are_clean)
     json_t *doc = evalfix_json("{'spec':{'containers':[{'name':'a'}]}}");
     struct fix f = {"/spec/containers/0/securityContext/runAsNonRoot", json_true()};
     const struct fix *p = &f;
-    alloc_install_jansson();
+    alloc_json_install();
     enum tg_rc rc = TG_ENOMEM;
     for (long n = 0; rc != TG_OK && n < 200; n++) {
         struct patch_result r;

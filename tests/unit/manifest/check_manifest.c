@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "manifest.h"
 #include "testutil.h"
 
@@ -904,6 +905,6 @@ static Suite *manifest_suite(void)
 
 int main(void)
 {
-    alloc_install_jansson(); /* before any JSON value exists */
+    alloc_json_install(); /* before any JSON value exists */
     return run_suite(manifest_suite());
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "registry_auth.h"
 #include "testutil.h"
 
@@ -195,7 +196,7 @@ END_TEST
 START_TEST(allocation_failures)
 {
     const char *path = fixture_path("registry/dockerconfig.json");
-    alloc_install_jansson();
+    alloc_json_install();
     for (long n = 0; n < 60; n++) {
         struct registry_auth *a = NULL;
         struct registry_challenge ch;

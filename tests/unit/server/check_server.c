@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "buf.h"
 #include "policy_load.h"
 #include "snapshot.h"
@@ -221,7 +222,7 @@ static Suite *suite(void)
 
 int main(void)
 {
-    alloc_install_jansson(); /* before any JSON value exists */
+    alloc_json_install(); /* before any JSON value exists */
     json_object_seed(0);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = run_suite(suite());

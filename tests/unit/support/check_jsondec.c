@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "alloc_json.h"
 #include "jptr.h"
 #include "testutil.h"
 
@@ -211,7 +212,7 @@ START_TEST(allocation_failures)
 {
     static const char text[] =
         "{\"a\":[1,2.5,\"x\",{\"k\\n\":\"v\\t\"}],\"b\":{\"c\":null}}";
-    alloc_install_jansson();
+    alloc_json_install();
     enum tg_rc rc = TG_ENOMEM;
     long n;
     for (n = 0; rc == TG_ENOMEM && n < 200; n++) {
