@@ -27,13 +27,11 @@
 
 #include "buf.h"
 #include "error.h"
+#include "yaml_read.h"
 
-#define MANIFEST_MAX_DEPTH 512
-
-/* Most values that YAML aliases may copy in one input: far above what
- * anchors for shared env lists or resources need, far below what a
- * "billion laughs" document would take. */
-#define MANIFEST_MAX_ALIAS_NODES 100000
+/* The reader's limits (yaml_read.h), which JSON input shares. */
+#define MANIFEST_MAX_DEPTH YAML_READ_MAX_DEPTH
+#define MANIFEST_MAX_ALIAS_NODES YAML_READ_MAX_ALIAS_NODES
 
 enum manifest_format { MANIFEST_YAML, MANIFEST_JSON };
 

@@ -2,7 +2,7 @@
  *
  * A stack of open collections (one frame per mapping or sequence) is filled
  * as events arrive; a finished value goes into the frame below it, or
- * becomes the document root.  The stack is an array of MANIFEST_MAX_DEPTH
+ * becomes the document root.  The stack is an array of YAML_READ_MAX_DEPTH
  * frames, so hostile nesting costs neither recursion nor unbounded memory.
  */
 #include "yaml_read.h"
@@ -14,7 +14,6 @@
 #include <yaml.h>
 
 #include "alloc.h"
-#include "manifest.h"
 #include "yaml_resolve.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -55,7 +54,7 @@ struct reader {
     const char *source;
     struct tg_error *err;
     const struct yaml_read_sink *sink;
-    struct frame *frames; /* MANIFEST_MAX_DEPTH of them */
+    struct frame *frames; /* YAML_READ_MAX_DEPTH of them */
     size_t depth;
     struct anchor *anchors;
     json_t *anchor_index; /* name -> position in anchors[], latest wins (owned) */
@@ -507,14 +506,14 @@ static enum tg_rc on_alias(struct reader *r, const yaml_event_t *ev)
         return rc != TG_OK ? rc : set_key(r, &key, key_len, &ev->start_mark);
     }
     note_root_mark(r, &ev->start_mark);
-    if (a->nodes > MANIFEST_MAX_ALIAS_NODES - r->alias_nodes)
+    if (a->nodes > YAML_READ_MAX_ALIAS_NODES - r->alias_nodes)
         return fail_at(r, &ev->start_mark,
                        "aliases expand to more than %d values "
                        "(a \"billion laughs\" document?); expand them by hand",
-                       MANIFEST_MAX_ALIAS_NODES);
-    if (r->depth + (size_t)a->height > MANIFEST_MAX_DEPTH)
+                       YAML_READ_MAX_ALIAS_NODES);
+    if (r->depth + (size_t)a->height > YAML_READ_MAX_DEPTH)
         return fail_at(r, &ev->start_mark, "alias *%.100s nests deeper than %d levels",
-                       name, MANIFEST_MAX_DEPTH);
+                       name, YAML_READ_MAX_DEPTH);
     r->alias_nodes += a->nodes;
     /* A copy, so that a later fix to one place does not change the others. */
     struct node n = {json_deep_copy(a->value), a->nodes, a->height};
@@ -531,9 +530,9 @@ static enum tg_rc on_collection_start(struct reader *r, const yaml_event_t *ev,
                        "a mapping key must be a scalar (string or "
                        "number), not a %s",
                        is_map ? "mapping" : "list");
-    if (r->depth == MANIFEST_MAX_DEPTH)
+    if (r->depth == YAML_READ_MAX_DEPTH)
         return fail_at(r, &ev->start_mark, "nesting deeper than %d levels",
-                       MANIFEST_MAX_DEPTH);
+                       YAML_READ_MAX_DEPTH);
     const yaml_char_t *anchor =
         is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     note_root_mark(r, &ev->start_mark);
@@ -738,7 +737,7 @@ enum tg_rc yaml_read_docs(const char *data, size_t len, const char *source,
     r.err = err;
     r.sink = sink;
     enum tg_rc rc;
-    r.frames = tg_calloc(MANIFEST_MAX_DEPTH, sizeof(*r.frames));
+    r.frames = tg_calloc(YAML_READ_MAX_DEPTH, sizeof(*r.frames));
     r.anchor_index = json_object();
     if (!r.frames || !r.anchor_index || !yaml_parser_initialize(&r.parser)) {
         tg_free(r.frames);

@@ -8,9 +8,9 @@
  * and bool keys become their text ("1", "true"), as sigs.k8s.io/yaml does,
  * and a key that repeats in one mapping is an error.  Anchors and aliases
  * are expanded into independent copies (changing one never changes
- * another), with at most MANIFEST_MAX_ALIAS_NODES nodes copied per input;
+ * another), with at most YAML_READ_MAX_ALIAS_NODES nodes copied per input;
  * the merge key `<<: *base` (or a list of aliases) adds the keys the mapping
- * does not set itself.  Containers nest at most MANIFEST_MAX_DEPTH deep.
+ * does not set itself.  Containers nest at most YAML_READ_MAX_DEPTH deep.
  * Errors carry the source, the 1-based line and column, and say what is
  * wrong in words (libyaml's own texts are rewritten).
  * No globals; thread-safe.
@@ -22,6 +22,13 @@
 #include <stddef.h>
 
 #include "error.h"
+
+#define YAML_READ_MAX_DEPTH 512
+
+/* Most values that YAML aliases may copy in one input: far above what
+ * anchors for shared env lists or resources need, far below what a
+ * "billion laughs" document would take. */
+#define YAML_READ_MAX_ALIAS_NODES 100000
 
 /* Where documents go.  `add` gets each document's root in order: a new
  * reference it must release even when it fails (json null for an empty

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "yaml_read.h"
 #include "yaml_resolve.h"
 
 /* libyaml reads at most 1024 characters of a simple key before its ':';
@@ -249,7 +249,7 @@ static void write_sequence(struct writer *w, json_t *arr, int indent, int inline
 
 static int too_deep(struct writer *w, int depth)
 {
-    if (depth <= MANIFEST_MAX_DEPTH)
+    if (depth <= YAML_READ_MAX_DEPTH)
         return 0;
     if (w->rc == TG_OK)
         w->rc = TG_EINVAL;
@@ -320,7 +320,7 @@ enum tg_rc yaml_write_doc(json_t *doc, struct buf *out, struct tg_error *err)
         write_mapping(&w, doc, 0, 0, 1);
     if (w.rc == TG_EINVAL)
         return tg_error_setf(err, w.rc, "the object nests deeper than %d levels",
-                             MANIFEST_MAX_DEPTH);
+                             YAML_READ_MAX_DEPTH);
     if (w.rc != TG_OK)
         return tg_error_setf(err, w.rc, "cannot write YAML: %s", tg_rc_str(w.rc));
     return TG_OK;

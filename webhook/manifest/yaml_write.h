@@ -23,7 +23,7 @@
 
 /* Append `doc` (a JSON object) as one YAML document, newline-terminated and
  * without a "---" line, to `out`.  TG_EINVAL when `doc` is not an object or
- * nests deeper than MANIFEST_MAX_DEPTH; TG_ENOMEM or TG_ETOOBIG (out's cap)
+ * nests deeper than YAML_READ_MAX_DEPTH; TG_ENOMEM or TG_ETOOBIG (out's cap)
  * from the buffer.  On failure `out` may hold part of the document.
  * `doc` is only read (it is not const because jansson's object iterators
  * take a plain json_t *). */
