@@ -1,6 +1,6 @@
 /* jsonpatch_ref.h -- an independent RFC 6902 applier for the tests.
  *
- * Written separately from webhook/patch.c (different pointer parsing,
+ * Written separately from webhook/engine/patch.c (different pointer parsing,
  * recursive descent) so that a patch tollgate builds is checked by code
  * that does not share its mistakes.  Supports add, replace, remove and
  * test, with RFC 6901 escapes and "-" for appending to arrays.
