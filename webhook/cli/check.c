@@ -17,12 +17,12 @@
 #include "admission.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check_eval.h"
 #include "check_output.h"
 #include "commands.h"
 #include "engine.h"
 #include "facts_gather.h"
 #include "manifest.h"
+#include "object_verdict.h"
 #include "policy_load.h"
 #include "registry_opts.h"
 #include "rules.h"
@@ -260,8 +260,8 @@ static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc
     arena_init(&a, CHECK_FACTS_ARENA);
     enum tg_rc rc = gather_facts(run, doc->object, &a, &facts);
     if (rc == TG_OK)
-        rc = check_eval_object(run->policy, doc->object, &facts, run->opts->fix, &entry,
-                               err);
+        rc = object_verdict_eval(run->policy, doc->object, &facts, run->opts->fix, &entry,
+                                 err);
     arena_cleanup(&a);
     if (rc != TG_OK) {
         if (rc == TG_EINVAL) { /* place the engine's message in the file */

@@ -2,7 +2,7 @@
  *
  * The report is a JSON value built by the check command:
  *   {"objects":[{"source","line","kind","namespace","name","decision",
- *                "findings":[...]}],            (entries of check_eval.h)
+ *                "findings":[...]}],            (entries of object_verdict.h)
  *    "summary":{"objects","denied","allowed","excluded","violations",
  *               "byRule":{rule:n},"byNamespace":{ns:n}}}
  * and is rendered as text (one line per finding, a summary), json (the

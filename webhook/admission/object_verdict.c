@@ -1,5 +1,5 @@
-/* check_eval.c -- mutate, then validate, one object as the cluster would. */
-#include "check_eval.h"
+/* object_verdict.c -- mutate, then validate, one object as the cluster would. */
+#include "object_verdict.h"
 
 #include <string.h>
 
@@ -73,9 +73,9 @@ static json_t *entry_new(const struct decide_subject *s, const char *decision)
                      "name", s->name, "decision", decision);
 }
 
-enum tg_rc check_eval_object(const struct policy *policy, const json_t *object,
-                             const struct facts *facts, bool keep_fixed, json_t **entry,
-                             struct tg_error *err)
+enum tg_rc object_verdict_eval(const struct policy *policy, const json_t *object,
+                               const struct facts *facts, bool keep_fixed, json_t **entry,
+                               struct tg_error *err)
 {
     const char *kind = json_string_value(json_object_get(object, "kind"));
     const char *ns = meta_str(object, "namespace");
