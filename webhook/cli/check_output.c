@@ -35,9 +35,13 @@ static int count_up(json_t *counts, const char *key)
     return json_object_set_new(counts, key, json_integer(n + 1));
 }
 
-static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
-                            json_t *by_ns)
+struct counts {
+    json_t *sum, *by_rule, *by_ns, *by_kind;
+};
+
+static int summarize_object(const json_t *obj, const struct counts *c)
 {
+    json_t *sum = c->sum;
     int rc = count_up(sum, "objects");
     const char *decision = str(obj, "decision");
     rc |= count_up(sum, strcmp(decision, "deny") == 0       ? "denied"
@@ -50,8 +54,9 @@ static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
         if (strcmp(str(f, "severity"), "violation") != 0)
             continue;
         rc |= count_up(sum, "violations");
-        rc |= count_up(by_rule, str(f, "rule"));
-        rc |= count_up(by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_rule, str(f, "rule"));
+        rc |= count_up(c->by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_kind, str(obj, "kind")[0] ? str(obj, "kind") : "-");
     }
     return rc;
 }
@@ -60,18 +65,18 @@ enum tg_rc check_summarize(json_t *report)
 {
     json_t *sum = json_pack("{s:i,s:i,s:i,s:i,s:i}", "objects", 0, "denied", 0, "allowed",
                             0, "excluded", 0, "violations", 0);
-    json_t *by_rule = json_object();
-    json_t *by_ns = json_object();
-    int rc = (!sum || !by_rule || !by_ns) ? -1 : 0;
+    struct counts c = {sum, json_object(), json_object(), json_object()};
+    int rc = (!sum || !c.by_rule || !c.by_ns || !c.by_kind) ? -1 : 0;
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
     {
         if (rc == 0)
-            rc = summarize_object(obj, sum, by_rule, by_ns);
+            rc = summarize_object(obj, &c);
     }
-    rc |= json_object_set_new(sum, "byRule", by_rule);
-    rc |= json_object_set_new(sum, "byNamespace", by_ns);
+    rc |= json_object_set_new(sum, "byRule", c.by_rule);
+    rc |= json_object_set_new(sum, "byNamespace", c.by_ns);
+    rc |= json_object_set_new(sum, "byKind", c.by_kind);
     rc |= json_object_set_new(report, "summary", sum);
     return rc ? TG_ENOMEM : TG_OK;
 }
@@ -130,6 +135,7 @@ static void render_text(const json_t *report, FILE *out)
             num(sum, "excluded"), num(sum, "violations"));
     print_counts(out, "by rule", json_object_get(sum, "byRule"));
     print_counts(out, "by namespace", json_object_get(sum, "byNamespace"));
+    print_counts(out, "by kind", json_object_get(sum, "byKind"));
 }
 
 static void xml_escaped(FILE *out, const char *s)

@@ -4,7 +4,7 @@
  *   {"objects":[{"source","line","kind","namespace","name","decision",
  *                "findings":[...]}],            (entries of object_verdict.h)
  *    "summary":{"objects","denied","allowed","excluded","violations",
- *               "byRule":{rule:n},"byNamespace":{ns:n}}}
+ *               "byRule":{rule:n},"byNamespace":{ns:n},"byKind":{kind:n}}}
  * and is rendered as text (one line per finding, a summary), json (the
  * report itself), junit (a testsuite per file, a testcase per object; CI
  * systems show failures) or sarif 2.1.0 (code-scanning UIs).
