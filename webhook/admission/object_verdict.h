@@ -9,7 +9,9 @@
  * entry:
  *   {"kind","namespace","name","decision":"allow|deny|would-deny|excluded",
  *    "findings":[{"rule","action","severity","container","pointer",
- *                 "message","outcome":"deny|warn|fixed"}], "fixed": <object|null>}
+ *                 "message","outcome":"deny|warn|fixed"[,"wouldDeny":true]}],
+ *    "fixed": <object|null>}
+ * wouldDeny marks a warning that enforcement would deny (audit mode).
  * Pure: no I/O; thread-safe.
  */
 #ifndef TOLLGATE_OBJECT_VERDICT_H
