@@ -1,36 +1,31 @@
-/* audit_kinds.c -- the listed kinds and the top-level controller test. */
+/* audit_kinds.c -- the top-level controller test and the report order. */
 #include "audit_kinds.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
+#include "kube_resource.h"
 
-static const struct audit_kind kinds[] = {
-    {"CronJob", "batch", "v1", "v1beta1", "cronjobs"},
-    {"Deployment", "apps", "v1", NULL, "deployments"},
-    {"StatefulSet", "apps", "v1", NULL, "statefulsets"},
-    {"DaemonSet", "apps", "v1", NULL, "daemonsets"},
-    {"ReplicationController", "", "v1", NULL, "replicationcontrollers"},
-    {"Job", "batch", "v1", NULL, "jobs"},
-    {"ReplicaSet", "apps", "v1", NULL, "replicasets"},
-    {"PodTemplate", "", "v1", NULL, "podtemplates"},
-    {"Pod", "", "v1", NULL, "pods"},
+/* The kinds that own pod-bearing objects and that tollgate judges itself. */
+static const struct kube_resource *const judged[] = {
+    &KUBE_RES_PODS,         &KUBE_RES_DEPLOYMENTS,      &KUBE_RES_REPLICASETS,
+    &KUBE_RES_STATEFULSETS, &KUBE_RES_DAEMONSETS,       &KUBE_RES_JOBS,
+    &KUBE_RES_CRONJOBS_V1,  &KUBE_RES_CRONJOBS_V1BETA1, &KUBE_RES_REPLICATIONCONTROLLERS,
+    &KUBE_RES_PODTEMPLATES,
 };
 
-const struct audit_kind *audit_kinds(size_t *n)
-{
-    *n = ARRAY_LEN(kinds);
-    return kinds;
-}
+static const char *const report_order[] = {
+    "CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController",
+    "Job",     "ReplicaSet", "PodTemplate", "Pod",
+};
 
-const struct audit_kind *audit_kind_find(const char *group, const char *kind)
+size_t audit_kind_rank(const char *kind)
 {
-    for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
-        if (strcmp(kinds[i].group, group) == 0 && strcmp(kinds[i].kind, kind) == 0)
-            return &kinds[i];
-    }
-    return NULL;
+    size_t i = 0;
+    while (i < ARRAY_LEN(report_order) && strcmp(report_order[i], kind) != 0)
+        i++;
+    return i;
 }
 
 void audit_api_group(const char *api_version, char *out, size_t len)
@@ -40,8 +35,19 @@ void audit_api_group(const char *api_version, char *out, size_t len)
     snprintf(out, len, "%.*s", n, api_version);
 }
 
-/* Does this ownerReference make a listed kind the object's controller? */
-static bool is_listed_controller(const json_t *ref)
+static bool is_judged(const char *group, const char *kind)
+{
+    for (size_t i = 0; i < ARRAY_LEN(judged); i++) {
+        char g[64];
+        audit_api_group(judged[i]->group_version, g, sizeof(g));
+        if (strcmp(judged[i]->kind, kind) == 0 && strcmp(g, group) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Does this ownerReference make a judged kind the object's controller? */
+static bool is_judged_controller(const json_t *ref)
 {
     if (!json_is_true(json_object_get(ref, "controller")))
         return false;
@@ -51,7 +57,7 @@ static bool is_listed_controller(const json_t *ref)
         return false;
     char group[128];
     audit_api_group(api_version, group, sizeof(group));
-    return audit_kind_find(group, kind) != NULL;
+    return is_judged(group, kind);
 }
 
 bool audit_is_top_level(const json_t *object)
@@ -62,7 +68,7 @@ bool audit_is_top_level(const json_t *object)
     const json_t *ref;
     json_array_foreach(refs, i, ref)
     {
-        if (is_listed_controller(ref))
+        if (is_judged_controller(ref))
             return false;
     }
     return true;

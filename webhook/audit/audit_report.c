@@ -235,17 +235,6 @@ static enum tg_rc add_results(struct audit_report *r, struct resource *res,
     return TG_OK;
 }
 
-static size_t kind_rank(const char *kind)
-{
-    size_t n;
-    const struct audit_kind *kinds = audit_kinds(&n);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(kinds[i].kind, kind) == 0)
-            return i;
-    }
-    return n;
-}
-
 static enum tg_rc grow(struct audit_report *r)
 {
     if (r->n < r->cap)
@@ -276,7 +265,7 @@ enum tg_rc audit_report_add(struct audit_report *r, const json_t *entry)
     res->uid = arena_strdup(a, str(entry, "uid"));
     if (!res->ns || !res->kind || !res->api_version || !res->name || !res->uid)
         return TG_ENOMEM;
-    res->kind_rank = kind_rank(res->kind);
+    res->kind_rank = audit_kind_rank(res->kind);
     enum tg_rc rc = add_results(r, res, entry);
     if (rc != TG_OK)
         return rc;

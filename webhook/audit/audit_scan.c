@@ -1,14 +1,17 @@
-/* audit_scan.c -- one page of listed objects through the webhook's verdict. */
+/* audit_scan.c -- one listed object through the webhook's verdict. */
 #include "audit_scan.h"
 
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "arena.h"
+#include "audit_kinds.h"
+#include "buf.h"
 #include "engine.h"
 #include "object_verdict.h"
 
 #define FACTS_ARENA_CAP (16u << 20)
+#define PATH_MAX_BYTES 1024
 
 static const char *meta_str(const json_t *object, const char *key)
 {
@@ -17,22 +20,22 @@ static const char *meta_str(const json_t *object, const char *key)
     return s ? s : "";
 }
 
-/* "/api/v1/namespaces/shop/pods/web", "/apis/apps/v1/deployments/x" */
-static json_t *api_path(const char *api_version, const struct audit_kind *k,
-                        const json_t *object)
+/* "/api/v1/namespaces/shop/pods/web": where the object lives. */
+static json_t *api_path(const struct kube_resource *res, const json_t *object)
 {
-    char path[1024];
+    struct buf b;
+    buf_init(&b, PATH_MAX_BYTES);
     const char *ns = meta_str(object, "namespace");
-    snprintf(path, sizeof(path), "/%s/%s%s%s/%s/%s", k->group[0] ? "apis" : "api",
-             api_version, ns[0] ? "/namespaces/" : "", ns, k->resource,
-             meta_str(object, "name"));
-    return json_string(path);
+    enum tg_rc rc = kube_resource_path(&b, res, ns, meta_str(object, "name"), NULL);
+    json_t *path = json_string(rc == TG_OK ? buf_str(&b) : "");
+    buf_cleanup(&b);
+    return path;
 }
 
 static json_t *error_entry(const json_t *object, const struct tg_error *err)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[]}", "kind",
-                     json_string_value(json_object_get(object, "kind")), "namespace",
+    const char *kind = json_string_value(json_object_get(object, "kind"));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[]}", "kind", kind ? kind : "", "namespace",
                      meta_str(object, "namespace"), "name", meta_str(object, "name"),
                      "decision", "error", "error", err->text, "findings");
 }
@@ -58,70 +61,45 @@ static enum tg_rc verdict(const struct audit_scan *s, const json_t *object,
     return rc;
 }
 
-/* The reference a report needs: apiVersion, uid and the API path. */
-static enum tg_rc describe(json_t *entry, const json_t *object, const char *api_version,
-                           const struct audit_kind *k)
+/* What a report needs to point at the object: apiVersion, uid, API path. */
+static enum tg_rc describe(json_t *entry, const json_t *object,
+                           const struct kube_resource *res)
 {
-    if (json_object_set_new(entry, "apiVersion", json_string(api_version)) != 0 ||
+    const char *api_version = json_string_value(json_object_get(object, "apiVersion"));
+    if (json_object_set_new(
+            entry, "apiVersion",
+            json_string(api_version ? api_version : res->group_version)) != 0 ||
         json_object_set_new(entry, "uid", json_string(meta_str(object, "uid"))) != 0 ||
-        json_object_set_new(entry, "source", api_path(api_version, k, object)) != 0)
+        json_object_set_new(entry, "source", api_path(res, object)) != 0)
         return TG_ENOMEM;
     return TG_OK;
 }
 
-static enum tg_rc judge_item(struct audit_scan *s, const struct audit_kind *k,
-                             const char *api_version, json_t *item)
+enum tg_rc audit_scan_item(struct audit_scan *s, const struct kube_resource *res,
+                           const json_t *item)
 {
     s->counts.listed++;
     if (!audit_is_top_level(item)) {
         s->counts.owned++;
         return TG_OK;
     }
-    /* A shallow copy, so the page stays as listed: items carry no kind. */
-    json_t *object = json_copy(item);
     json_t *entry = NULL;
-    enum tg_rc rc = TG_ENOMEM;
-    if (!object || json_object_set_new(object, "kind", json_string(k->kind)) != 0 ||
-        json_object_set_new(object, "apiVersion", json_string(api_version)) != 0)
-        goto out;
-    rc = verdict(s, object, &entry);
+    enum tg_rc rc = verdict(s, item, &entry);
     if (rc != TG_OK)
-        goto out;
+        return rc;
     const char *decision = json_string_value(json_object_get(entry, "decision"));
     if (decision && strcmp(decision, "excluded") == 0) {
         s->counts.excluded++;
-        goto out;
+        json_decref(entry);
+        return TG_OK;
     }
-    rc = describe(entry, object, api_version, k);
-    if (rc != TG_OK)
-        goto out;
+    bool error = decision && strcmp(decision, "error") == 0;
+    rc = describe(entry, item, res);
+    if (rc != TG_OK) {
+        json_decref(entry);
+        return rc;
+    }
     s->counts.judged++;
-    if (decision && strcmp(decision, "error") == 0)
-        s->counts.errors++;
-    rc = s->sink(s->sink_ctx, object, entry);
-    entry = NULL; /* the sink took it */
-out:
-    json_decref(entry);
-    json_decref(object);
-    return rc;
-}
-
-enum tg_rc audit_scan_items(struct audit_scan *s, const struct audit_kind *kind,
-                            const char *api_version, json_t *items, struct tg_error *err)
-{
-    if (!json_is_array(items))
-        return tg_error_setf(err, TG_EINVAL, "list of %s: \"items\" is not an array",
-                             kind->resource);
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item)
-    {
-        if (!json_is_object(item))
-            return tg_error_setf(err, TG_EINVAL, "list of %s: item %zu is not an object",
-                                 kind->resource, i);
-        enum tg_rc rc = judge_item(s, kind, api_version, item);
-        if (rc != TG_OK)
-            return rc;
-    }
-    return TG_OK;
+    s->counts.errors += error;
+    return s->sink(s->sink_ctx, item, entry); /* the sink takes the entry */
 }

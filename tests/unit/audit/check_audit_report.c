@@ -6,18 +6,14 @@
 
 #include "alloc.h"
 #include "alloc_json.h"
-#include "audit_kinds.h"
+#include "audit_fixture.h"
 #include "audit_report.h"
 #include "audit_scan.h"
-#include "policy_load.h"
 #include "testutil.h"
 
 static struct policy *load_policy(const char *rel)
 {
-    struct policy *p = NULL;
-    struct tg_error err = {0};
-    ck_assert_msg(policy_load_path(fixture_path(rel), &p, &err) == TG_OK, "%s", err.text);
-    return p;
+    return audit_fixture_policy(rel);
 }
 
 static enum tg_rc keep(void *ctx, const json_t *object, json_t *entry)
@@ -26,31 +22,15 @@ static enum tg_rc keep(void *ctx, const json_t *object, json_t *entry)
     return json_array_append_new(ctx, entry) == 0 ? TG_OK : TG_ENOMEM;
 }
 
-/* The fixture cluster's verdicts under the policy `rel`. */
+/* The fixture cluster's verdicts under `p`. */
 static json_t *fixture_entries(const struct policy *p)
 {
-    static const char *const resources[] = {"cronjobs", "deployments", "jobs",
-                                            "replicasets", "pods"};
     json_t *entries = json_array();
     struct audit_scan s = {.policy = p, .sink = keep, .sink_ctx = entries};
-    size_t n;
-    const struct audit_kind *kinds = audit_kinds(&n);
-    for (size_t i = 0; i < ARRAY_LEN(resources); i++) {
-        const struct audit_kind *k = NULL;
-        for (size_t j = 0; j < n; j++)
-            k = strcmp(kinds[j].resource, resources[i]) == 0 ? &kinds[j] : k;
-        char rel[64], api_version[32];
-        snprintf(rel, sizeof(rel), "audit/%s.json", resources[i]);
-        snprintf(api_version, sizeof(api_version), "%s%s%s", k->group,
-                 k->group[0] ? "/" : "", k->version);
-        char *text = fixture_read(rel, NULL);
-        json_t *page = json_loads(text, 0, NULL);
-        free(text);
-        ck_assert_int_eq(
-            audit_scan_items(&s, k, api_version, json_object_get(page, "items"), NULL),
-            TG_OK);
-        json_decref(page);
-    }
+    struct audit_fixture f;
+    audit_fixture_load(&f);
+    ck_assert_int_eq(audit_fixture_scan(&f, &s), TG_OK);
+    audit_fixture_cleanup(&f);
     return entries;
 }
 
