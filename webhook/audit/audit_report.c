@@ -273,6 +273,14 @@ enum tg_rc audit_report_add(struct audit_report *r, const json_t *entry)
     return TG_OK;
 }
 
+void audit_report_truncate(struct audit_report *r, size_t n)
+{
+    /* Their arena memory stays until the report set is freed: at most a
+     * few abandoned passes' worth (kube_list gives up after a few). */
+    if (!r->finished && n < r->n)
+        r->n = n;
+}
+
 static int by_place(const void *pa, const void *pb)
 {
     const struct resource *a = *(const struct resource *const *)pa;

@@ -58,6 +58,10 @@ void audit_report_set_budget(struct audit_report *r, size_t bytes);
  * findings).  TG_ENOMEM; TG_EINVAL after audit_report_finish. */
 TG_MUST_CHECK enum tg_rc audit_report_add(struct audit_report *r, const json_t *entry);
 
+/* Forget every object added after the first `n` (a list restarted).
+ * Before audit_report_finish. */
+void audit_report_truncate(struct audit_report *r, size_t n);
+
 /* Group what was added by namespace (sorted by name; objects by kind in
  * audit_kinds order, then name).  Call once, after the last add. */
 TG_MUST_CHECK enum tg_rc audit_report_finish(struct audit_report *r);

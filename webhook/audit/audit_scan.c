@@ -103,3 +103,10 @@ enum tg_rc audit_scan_item(struct audit_scan *s, const struct kube_resource *res
     s->counts.errors += error;
     return s->sink(s->sink_ctx, item, entry); /* the sink takes the entry */
 }
+
+void audit_scan_rewind(struct audit_scan *s, const struct audit_counts *mark)
+{
+    if (s->rollback)
+        s->rollback(s->sink_ctx, mark->judged);
+    s->counts = *mark;
+}

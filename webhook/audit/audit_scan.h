@@ -39,11 +39,16 @@ struct audit_counts {
  * code. */
 typedef enum tg_rc (*audit_sink_fn)(void *ctx, const json_t *object, json_t *entry);
 
+/* Forget every entry the sink took after its first `n`: a list started
+ * over (a continue token expired), so they belong to an abandoned pass. */
+typedef void (*audit_rollback_fn)(void *ctx, size_t n);
+
 struct audit_scan {
     const struct policy *policy; /* borrowed, read-only */
     facts_gather_fn gather;      /* registry lookups, or NULL (none) */
     void *gather_ctx;
     audit_sink_fn sink;
+    audit_rollback_fn rollback; /* required when lists may restart */
     void *sink_ctx;
     struct audit_counts counts; /* zero it before the first item */
 };
@@ -54,5 +59,9 @@ struct audit_scan {
 TG_MUST_CHECK enum tg_rc audit_scan_item(struct audit_scan *s,
                                          const struct kube_resource *res,
                                          const json_t *item);
+
+/* Back to the state of `mark` (a copy of s->counts taken earlier): the
+ * counts are restored and the sink forgets the entries taken since. */
+void audit_scan_rewind(struct audit_scan *s, const struct audit_counts *mark);
 
 #endif

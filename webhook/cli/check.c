@@ -329,11 +329,8 @@ static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
     }
     if (rc != TG_OK)
         return rc;
-    if (o->force_audit || o->force_enforce) {
-        /* The command line wins over the file, overrides included. */
-        (*out)->mode = o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE;
-        (*out)->n_overrides = 0;
-    }
+    if (o->force_audit || o->force_enforce) /* the command line wins over the file */
+        policy_force_mode(*out, o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE);
     return TG_OK;
 }
 

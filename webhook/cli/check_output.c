@@ -107,8 +107,10 @@ static void text_object(const json_t *obj, FILE *out)
     if (!json_array_size(findings) && strcmp(decision, "deny") != 0)
         return;
     const char *ns = str(obj, "namespace");
-    fprintf(out, "%s:%lld: %s %s%s%s: %s\n", str(obj, "source"), num(obj, "line"),
-            str(obj, "kind"), ns, ns[0] ? "/" : "", str(obj, "name"), decision);
+    if (num(obj, "line") > 0) /* from a file; a listed object is named by itself */
+        fprintf(out, "%s:%lld: ", str(obj, "source"), num(obj, "line"));
+    fprintf(out, "%s %s%s%s: %s\n", str(obj, "kind"), ns, ns[0] ? "/" : "",
+            str(obj, "name"), decision);
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f)
@@ -133,6 +135,9 @@ static void render_text(const json_t *report, FILE *out)
             "violation(s)\n",
             num(sum, "objects"), num(sum, "denied"), num(sum, "allowed"),
             num(sum, "excluded"), num(sum, "violations"));
+    if (json_object_get(sum, "listed")) /* tollgate audit */
+        fprintf(out, "  %lld object(s) listed, %lld reported through their controller\n",
+                num(sum, "listed"), num(sum, "owned"));
     print_counts(out, "by rule", json_object_get(sum, "byRule"));
     print_counts(out, "by namespace", json_object_get(sum, "byNamespace"));
     print_counts(out, "by kind", json_object_get(sum, "byKind"));
@@ -171,7 +176,9 @@ static void junit_case(const json_t *obj, FILE *out)
     xml_escaped(out, str(obj, "namespace"));
     fputc('/', out);
     xml_escaped(out, str(obj, "name"));
-    fprintf(out, " (line %lld)\">\n", num(obj, "line"));
+    if (num(obj, "line") > 0)
+        fprintf(out, " (line %lld)", num(obj, "line"));
+    fputs("\">\n", out);
     if (strcmp(str(obj, "decision"), "deny") == 0) {
         fputs("      <failure type=\"tollgate\" message=\"denied by policy\">", out);
         size_t i;
@@ -200,7 +207,8 @@ static void render_junit(const json_t *report, FILE *out)
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"tollgate\" tests=\"%lld\" failures=\"%lld\">\n",
             num(sum, "objects"), num(sum, "denied"));
-    fputs("  <testsuite name=\"tollgate check\">\n", out);
+    const char *command = str(report, "command");
+    fprintf(out, "  <testsuite name=\"tollgate %s\">\n", command[0] ? command : "check");
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
