@@ -579,13 +579,21 @@ static json_t *cluster_result(const struct audit_report *r, const char *rule)
              t.n_ns > CLUSTER_NAMESPACES_MAX ? ", ...)"
              : t.n_ns                        ? ")"
                                              : "");
+    json_t *props = json_pack("{s:s,s:s}", "failed", failed, "warned", warned);
+    /* No empty values: the API server (1.20) reads "" in a string map as null
+     * and refuses the object. */
+    if (props && t.namespaces[0] &&
+        json_object_set_new(props, "namespaces", json_string(t.namespaces)) != 0) {
+        json_decref(props);
+        props = NULL;
+    }
     if (j && (json_object_set_new(j, "message", json_string(msg)) != 0 ||
-              json_object_set_new(j, "properties",
-                                  json_pack("{s:s,s:s,s:s}", "failed", failed, "warned",
-                                            warned, "namespaces", t.namespaces)) != 0)) {
+              json_object_set_new(j, "properties", props) != 0)) {
         json_decref(j);
         return NULL;
     }
+    if (!j)
+        json_decref(props);
     return j;
 }
 
