@@ -227,7 +227,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.echo()
         if not self.authenticated():
             return self.send(401, status(401, "Unauthorized", "Unauthorized"))
-        if path.startswith("/apis/batch/"):
+        if path in ("/apis/batch/v1", "/apis/batch/v1beta1"):
             return self.discovery(path, version)
         parts = path.strip("/").split("/")
         if path.startswith("/api/v1/namespaces/faults/configmaps/"):
@@ -371,6 +371,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(500, FAULTS["broken"][1])
         if cont and ns == "malformed-page2":
             return self.send(200, '{"kind": "PodList", "items": [}')
+        selector = query.get("labelSelector", [None])[0]
+        if selector is not None:
+            # one selector, to see that it arrives intact (',' '=' '!' escaped)
+            if selector != "app=web,tier!=db":
+                return self.send(400, status(400, "BadRequest", "bad selector %r" % selector))
+            items = items[:1]
         chunk = [dict(i) for i in items[offset:offset + limit]]
         meta = {"resourceVersion": "1000"}
         if offset + limit < len(items):

@@ -389,6 +389,7 @@ static enum tg_rc decode_body(const struct request *rq, long status,
                               struct kube_error *err)
 {
     json_error_t jerr;
+    memset(&jerr, 0, sizeof(jerr)); /* jansson leaves the code unset on some failures */
     json_t *v = buf_len(&resp->body) == 0
                     ? json_object()
                     : json_loadb(buf_str(&resp->body), buf_len(&resp->body),
