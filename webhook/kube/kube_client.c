@@ -473,9 +473,10 @@ enum tg_rc kube_client_call(struct kube_client *c, const struct kube_call *call,
     if (status >= 200 && status < 300)
         rc = decode_body(&rq, status, &resp, out, err);
     else
-        rc = kube_error_from_status(err, rq.name, status, buf_str(&resp.body),
-                                    buf_len(&resp.body),
-                                    resp.retry_after[0] ? resp.retry_after : NULL);
+        rc = kube_error_from_status(
+            err, rq.name,
+            &(const struct kube_answer){status, buf_str(&resp.body), buf_len(&resp.body),
+                                        resp.retry_after[0] ? resp.retry_after : NULL});
 out:
     tg_free(rq.body);
     buf_cleanup(&resp.body);

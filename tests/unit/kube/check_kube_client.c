@@ -51,6 +51,25 @@ static struct kube_config *token_config(const char *token_line)
     return kube_fixture_config(path);
 }
 
+/* The client most tests use: the fake server's CA and token tok1.  A
+ * checked fixture, made and freed around each of those tests. */
+static struct kube_config *tok_cfg;
+static struct kube_client *tok;
+
+static void with_client(void)
+{
+    tok_cfg = token_config("    token: tok1\n");
+    tok = client_for(tok_cfg, 0, 0);
+}
+
+static void without_client(void)
+{
+    kube_client_free(tok);
+    kube_config_free(tok_cfg);
+    tok = NULL;
+    tok_cfg = NULL;
+}
+
 /* ---- every fault --------------------------------------------------------- */
 
 static const struct {
@@ -129,25 +148,21 @@ END_TEST
 
 START_TEST(good_odd_answers)
 {
-    struct kube_config *cfg = token_config("    token: tok1\n");
-    struct kube_client *c = client_for(cfg, 0, 0);
     json_t *out = NULL;
     struct kube_error err;
     /* an empty 200 body is an empty object */
     ck_assert_int_eq(
-        kube_client_get(c, "/api/v1/namespaces/faults/configmaps/empty", &out, &err),
+        kube_client_get(tok, "/api/v1/namespaces/faults/configmaps/empty", &out, &err),
         TG_OK);
     ck_assert_int_eq(json_object_size(out), 0);
     json_decref(out);
     /* gzip is asked for and decoded */
     ck_assert_int_eq(
-        kube_client_get(c, "/api/v1/namespaces/faults/configmaps/gzip", &out, &err),
+        kube_client_get(tok, "/api/v1/namespaces/faults/configmaps/gzip", &out, &err),
         TG_OK);
     const char *z = json_string_value(json_object_get(json_object_get(out, "data"), "z"));
     ck_assert_uint_eq(strlen(z), 5000);
     json_decref(out);
-    kube_client_free(c);
-    kube_config_free(cfg);
 }
 END_TEST
 
@@ -261,10 +276,8 @@ static const struct {
 
 START_TEST(requests_as_sent)
 {
-    struct kube_config *cfg = token_config("    token: tok1\n");
-    struct kube_client *c = client_for(cfg, 0, 0);
     json_t *body = json_pack("{s:s,s:{s:i}}", "kind", "Thing", "spec", "n", 1);
-    json_t *e = echo(c, methods[_i].method, methods[_i].body ? body : NULL);
+    json_t *e = echo(tok, methods[_i].method, methods[_i].body ? body : NULL);
     ck_assert_str_eq(field(e, "method"), methods[_i].name);
     ck_assert_str_eq(field(e, "path"), "/_echo?x=1");
     ck_assert_str_eq(field(e, "authorization"), "Bearer tok1");
@@ -275,8 +288,6 @@ START_TEST(requests_as_sent)
                      methods[_i].body ? "{\"kind\":\"Thing\",\"spec\":{\"n\":1}}" : "");
     json_decref(e);
     json_decref(body);
-    kube_client_free(c);
-    kube_config_free(cfg);
 }
 END_TEST
 
@@ -297,71 +308,63 @@ static const struct {
 
 START_TEST(bad_calls_are_not_sent)
 {
-    struct kube_config *cfg = token_config("    token: tok1\n");
-    struct kube_client *c = client_for(cfg, 0, 0);
     const struct kube_call call = {bad_calls[_i].method, bad_calls[_i].path, NULL, 0};
     struct kube_error err;
     json_t *out = NULL;
-    ck_assert_int_eq(kube_client_call(c, &call, &out, &err), TG_EINVAL);
+    ck_assert_int_eq(kube_client_call(tok, &call, &out, &err), TG_EINVAL);
     ck_assert_int_eq(err.fault, KUBE_FAULT_LOCAL);
     ck_assert_msg(strstr(err.base.text, bad_calls[_i].text), "%s", err.base.text);
     ck_assert_ptr_null(out);
-    kube_client_free(c);
-    kube_config_free(cfg);
 }
 END_TEST
 
 START_TEST(create_replace_patch_delete)
 {
-    struct kube_config *cfg = token_config("    token: tok1\n");
-    struct kube_client *c = client_for(cfg, 0, 0);
     const char *coll = "/api/v1/namespaces/store/configmaps";
     const char *one = "/api/v1/namespaces/store/configmaps/cm1";
     struct kube_error err;
     json_t *cm = json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind",
                            "ConfigMap", "metadata", "name", "cm1", "data", "a", "1");
     json_t *got = NULL;
-    ck_assert_int_eq(kube_client_create(c, coll, cm, &got, &err), TG_OK);
+    ck_assert_int_eq(kube_client_create(tok, coll, cm, &got, &err), TG_OK);
     ck_assert_str_eq(field(json_object_get(got, "metadata"), "resourceVersion"), "1");
     json_decref(got);
     /* again: AlreadyExists */
-    ck_assert_int_eq(kube_client_create(c, coll, cm, NULL, &err), TG_EIO);
+    ck_assert_int_eq(kube_client_create(tok, coll, cm, NULL, &err), TG_EIO);
     ck_assert_int_eq(err.http_code, 409);
     ck_assert_str_eq(err.reason, "AlreadyExists");
     /* replace with a stale resourceVersion: Conflict */
     json_object_set_new(json_object_get(cm, "metadata"), "resourceVersion",
                         json_string("0"));
-    ck_assert_int_eq(kube_client_replace(c, one, cm, NULL, &err), TG_EIO);
+    ck_assert_int_eq(kube_client_replace(tok, one, cm, NULL, &err), TG_EIO);
     ck_assert_int_eq(err.http_code, 409);
     ck_assert_str_eq(err.reason, "Conflict");
     /* with the current one */
     json_object_set_new(json_object_get(cm, "metadata"), "resourceVersion",
                         json_string("1"));
-    ck_assert_int_eq(kube_client_replace(c, one, cm, &got, &err), TG_OK);
+    ck_assert_int_eq(kube_client_replace(tok, one, cm, &got, &err), TG_OK);
     ck_assert_str_eq(field(json_object_get(got, "metadata"), "resourceVersion"), "2");
     json_decref(got);
     /* a merge patch: add b, remove a */
     json_t *patch = json_pack("{s:{s:s,s:n}}", "data", "b", "2", "a");
-    ck_assert_int_eq(kube_client_patch(c, one, patch, &got, &err), TG_OK);
+    ck_assert_int_eq(kube_client_patch(tok, one, patch, &got, &err), TG_OK);
     ck_assert_str_eq(field(json_object_get(got, "data"), "b"), "2");
     ck_assert_ptr_null(json_object_get(json_object_get(got, "data"), "a"));
     json_decref(got);
-    ck_assert_int_eq(kube_client_get(c, one, &got, &err), TG_OK);
+    ck_assert_int_eq(kube_client_get(tok, one, &got, &err), TG_OK);
     ck_assert_str_eq(field(json_object_get(got, "metadata"), "resourceVersion"), "3");
     json_decref(got);
-    ck_assert_int_eq(kube_client_delete(c, one, &err), TG_OK);
-    ck_assert_int_eq(kube_client_delete(c, one, &err), TG_ENOTFOUND);
-    ck_assert_int_eq(kube_client_get(c, one, NULL, &err), TG_ENOTFOUND);
+    ck_assert_int_eq(kube_client_delete(tok, one, &err), TG_OK);
+    ck_assert_int_eq(kube_client_delete(tok, one, &err), TG_ENOTFOUND);
+    ck_assert_int_eq(kube_client_get(tok, one, NULL, &err), TG_ENOTFOUND);
     ck_assert_str_eq(err.reason, "NotFound");
     /* an invalid name: 422 */
     json_object_set_new(json_object_get(cm, "metadata"), "name", json_string("Bad"));
-    ck_assert_int_eq(kube_client_create(c, coll, cm, NULL, &err), TG_EIO);
+    ck_assert_int_eq(kube_client_create(tok, coll, cm, NULL, &err), TG_EIO);
     ck_assert_int_eq(err.http_code, 422);
     ck_assert_str_eq(err.reason, "Invalid");
     json_decref(patch);
     json_decref(cm);
-    kube_client_free(c);
-    kube_config_free(cfg);
 }
 END_TEST
 
@@ -553,12 +556,8 @@ static Suite *suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, every_fault, 0, ARRAY_LEN(faults));
-    tcase_add_test(tc, good_odd_answers);
     tcase_add_test(tc, transport_failures);
     tcase_add_test(tc, tls_failures);
-    tcase_add_loop_test(tc, requests_as_sent, 0, ARRAY_LEN(methods));
-    tcase_add_loop_test(tc, bad_calls_are_not_sent, 0, ARRAY_LEN(bad_calls));
-    tcase_add_test(tc, create_replace_patch_delete);
     tcase_add_test(tc, client_certificate);
     tcase_add_test(tc, token_file_rotation);
     tcase_add_test(tc, wrong_token_is_401);
@@ -566,6 +565,14 @@ static Suite *suite(void)
     tcase_add_test(tc, discovery_failure_is_returned);
     tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);
+    TCase *tc2 = tcase_create("token client");
+    tcase_add_unchecked_fixture(tc2, setup, teardown);
+    tcase_add_checked_fixture(tc2, with_client, without_client);
+    tcase_add_test(tc2, good_odd_answers);
+    tcase_add_loop_test(tc2, requests_as_sent, 0, ARRAY_LEN(methods));
+    tcase_add_loop_test(tc2, bad_calls_are_not_sent, 0, ARRAY_LEN(bad_calls));
+    tcase_add_test(tc2, create_replace_patch_delete);
+    suite_add_tcase(s, tc2);
     return s;
 }
 

@@ -56,9 +56,9 @@ START_TEST(status_bodies)
 {
     struct kube_error e;
     const char *body = statuses[_i].body;
-    enum tg_rc rc =
-        kube_error_from_status(&e, "GET /api/v1/pods", statuses[_i].code, body,
-                               body ? strlen(body) : 0, statuses[_i].retry_after);
+    const struct kube_answer a = {statuses[_i].code, body, body ? strlen(body) : 0,
+                                  statuses[_i].retry_after};
+    enum tg_rc rc = kube_error_from_status(&e, "GET /api/v1/pods", &a);
     ck_assert_int_eq(rc, statuses[_i].rc);
     ck_assert_int_eq(e.fault, KUBE_FAULT_HTTP);
     ck_assert_int_eq(e.http_code, statuses[_i].code);
@@ -78,10 +78,11 @@ START_TEST(long_bodies_are_cut)
     memset(body, 'x', sizeof(body) - 1);
     body[sizeof(body) - 1] = '\0';
     struct kube_error e;
-    kube_error_from_status(&e, "GET /x", 500, body, strlen(body), NULL);
+    const struct kube_answer a = {500, body, strlen(body), NULL};
+    kube_error_from_status(&e, "GET /x", &a);
     ck_assert_uint_lt(strlen(e.base.text), 300);
-    ck_assert_int_eq(kube_error_from_status(NULL, "GET /x", 404, body, 5, NULL),
-                     TG_ENOTFOUND);
+    const struct kube_answer missing = {404, body, 5, NULL};
+    ck_assert_int_eq(kube_error_from_status(NULL, "GET /x", &missing), TG_ENOTFOUND);
 }
 END_TEST
 
