@@ -262,8 +262,8 @@ static enum tg_rc transfer_failed(struct kube_client *c, const struct request *r
         return oom(err, rq->name);
     /* a TLS 1.3 server refuses a client certificate after the handshake,
      * so curl sees an alert on its first read */
-    if (is_tls_failure(cc) || (cc == CURLE_RECV_ERROR && status == 0 &&
-                               (strstr(detail, "alert") || strstr(detail, "SSL"))))
+    if (is_tls_failure(cc) ||
+        (cc == CURLE_RECV_ERROR && status == 0 && strstr(detail, "alert")))
         return kube_error_set(err, TG_EIO, KUBE_FAULT_TLS, rq->name,
                               "TLS with %s failed: %s", server, detail);
     if (status != 0 && (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR ||
@@ -389,6 +389,7 @@ static enum tg_rc decode_body(const struct request *rq, long status,
                               struct kube_error *err)
 {
     json_error_t jerr;
+    memset(&jerr, 0, sizeof(jerr)); /* jansson leaves the code unset on some failures */
     json_t *v = buf_len(&resp->body) == 0
                     ? json_object()
                     : json_loadb(buf_str(&resp->body), buf_len(&resp->body),
@@ -396,7 +397,8 @@ static enum tg_rc decode_body(const struct request *rq, long status,
     if (!v && buf_len(&resp->body) == 0)
         return oom(err, rq->name);
     enum tg_rc rc = TG_OK;
-    if (!v && json_error_code(&jerr) == json_error_out_of_memory)
+    /* jansson fails some allocations without a word: an empty text */
+    if (!v && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
         rc = oom(err, rq->name);
     else if (!v && json_error_code(&jerr) == json_error_premature_end_of_input)
         rc = kube_error_set(err, TG_EIO, KUBE_FAULT_TRUNCATED, rq->name,
@@ -471,9 +473,10 @@ enum tg_rc kube_client_call(struct kube_client *c, const struct kube_call *call,
     if (status >= 200 && status < 300)
         rc = decode_body(&rq, status, &resp, out, err);
     else
-        rc = kube_error_from_status(err, rq.name, status, buf_str(&resp.body),
-                                    buf_len(&resp.body),
-                                    resp.retry_after[0] ? resp.retry_after : NULL);
+        rc = kube_error_from_status(
+            err, rq.name,
+            &(const struct kube_answer){status, buf_str(&resp.body), buf_len(&resp.body),
+                                        resp.retry_after[0] ? resp.retry_after : NULL});
 out:
     tg_free(rq.body);
     buf_cleanup(&resp.body);

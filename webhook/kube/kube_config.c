@@ -247,10 +247,9 @@ static enum tg_rc get_bool(const json_t *obj, const char *key, const char *file,
 }
 
 /* A PEM given as a file field (`file_key`) or an inline base64 field
- * (`data_key`), never both, into out (left empty when neither is set).
- * `what` says what it must hold: "cert" or "key". */
+ * (`data_key`), never both, into out (left empty when neither is set). */
 struct pem_field {
-    const char *file_key, *data_key, *what;
+    const char *file_key, *data_key;
 };
 
 static enum tg_rc read_pem_field(const struct kc_entry *e, const char *where,
@@ -465,7 +464,7 @@ static enum tg_rc read_cluster(struct kube_config *cfg, const struct kc_entry *e
     struct buf ca;
     buf_init(&ca, PEM_MAX);
     static const struct pem_field ca_field = {"certificate-authority",
-                                              "certificate-authority-data", "cert"};
+                                              "certificate-authority-data"};
     rc = read_pem_field(e, where, &ca_field, &ca, err);
     if (rc == TG_OK && buf_len(&ca) && cfg->insecure)
         rc = bad(err, TG_EINVAL, src,
@@ -492,8 +491,8 @@ static enum tg_rc read_client_cert(struct kube_config *cfg, const struct kc_entr
                                    const char *where, struct kube_error *err)
 {
     static const struct pem_field cert_field = {"client-certificate",
-                                                "client-certificate-data", "cert"};
-    static const struct pem_field key_field = {"client-key", "client-key-data", "key"};
+                                                "client-certificate-data"};
+    static const struct pem_field key_field = {"client-key", "client-key-data"};
     const char *src = e->file->path;
     struct buf cert, key;
     buf_init(&cert, PEM_MAX);
@@ -583,57 +582,74 @@ static enum tg_rc set_origin(struct kube_config *cfg, const char *fmt, ...)
     return TG_OK;
 }
 
+/* What to look up: entry `name` of `list_key` ("clusters", body under
+ * `body_key`, "cluster"), named by field `field` of file `src` (NULL for
+ * the context itself), for the message when it is not there. */
+struct kc_ref {
+    const char *list_key, *body_key, *name, *src, *field;
+};
+
+static enum tg_rc kc_lookup(const struct kc_set *s, const struct kc_ref *ref,
+                            struct kc_entry *out, struct kube_error *err)
+{
+    enum tg_rc rc = kc_find(s, ref->list_key, ref->body_key, ref->name, out, err);
+    if (rc != TG_ENOTFOUND)
+        return rc;
+    char names[256];
+    kc_names(s, ref->list_key, names, sizeof(names));
+    return bad(err, rc, ref->src, "%s%s%s \"%s\" not found (%s: %s)",
+               ref->field ? ref->field : "", ref->field ? ": " : "", ref->body_key,
+               ref->name, ref->list_key, names);
+}
+
+/* The cluster and the user a context names (no user: anonymous). */
+static enum tg_rc kc_resolve_refs(struct kube_config *cfg, const struct kc_set *s,
+                                  const struct kc_entry *ctx, struct kube_error *err)
+{
+    const char *src = ctx->file->path, *cluster, *user;
+    char where[300], field[320];
+    snprintf(where, sizeof(where), "contexts[\"%s\"].context", ctx->name);
+    enum tg_rc rc = get_str(ctx->body, "cluster", src, where, &cluster, err);
+    if (rc == TG_OK)
+        rc = get_str(ctx->body, "user", src, where, &user, err);
+    if (rc != TG_OK)
+        return rc;
+    if (!cluster)
+        return bad(err, TG_EINVAL, src, "%s.cluster: missing", where);
+    struct kc_entry e;
+    snprintf(field, sizeof(field), "%s.cluster", where);
+    const struct kc_ref cl = {"clusters", "cluster", cluster, src, field};
+    rc = kc_lookup(s, &cl, &e, err);
+    if (rc == TG_OK)
+        rc = read_cluster(cfg, &e, err);
+    if (rc != TG_OK || !user)
+        return rc;
+    snprintf(field, sizeof(field), "%s.user", where);
+    const struct kc_ref us = {"users", "user", user, src, field};
+    rc = kc_lookup(s, &us, &e, err);
+    return rc == TG_OK ? read_user(cfg, &e, err) : rc;
+}
+
 /* The context, its cluster and its user, from the merged set. */
 static enum tg_rc kc_resolve(struct kube_config *cfg, const struct kc_set *s,
                              const char *want, struct kube_error *err)
 {
-    char names[256];
     const char *first = s->files[0].path;
     const char *name = want ? want : kc_current_context(s);
     if (!name)
         return bad(err, TG_ENOTFOUND, first,
                    "no current-context is set; pass --context or run kubectl config "
                    "use-context NAME");
-    struct kc_entry ctx, cl, user = {0};
-    enum tg_rc rc = kc_find(s, "contexts", "context", name, &ctx, err);
-    if (rc == TG_ENOTFOUND) {
-        kc_names(s, "contexts", names, sizeof(names));
-        return bad(err, rc, first, "context \"%s\" not found (contexts: %s)", name,
-                   names);
-    }
-    if (rc != TG_OK)
-        return rc;
-    const char *src = ctx.file->path, *cluster, *username, *ns;
+    struct kc_entry ctx;
+    const struct kc_ref ref = {"contexts", "context", name, first, NULL};
+    enum tg_rc rc = kc_lookup(s, &ref, &ctx, err);
+    if (rc == TG_OK)
+        rc = kc_resolve_refs(cfg, s, &ctx, err);
+    const char *ns = NULL;
     char where[300];
     snprintf(where, sizeof(where), "contexts[\"%s\"].context", name);
-    rc = get_str(ctx.body, "cluster", src, where, &cluster, err);
     if (rc == TG_OK)
-        rc = get_str(ctx.body, "user", src, where, &username, err);
-    if (rc == TG_OK)
-        rc = get_str(ctx.body, "namespace", src, where, &ns, err);
-    if (rc != TG_OK)
-        return rc;
-    if (!cluster)
-        return bad(err, TG_EINVAL, src, "%s.cluster: missing", where);
-    rc = kc_find(s, "clusters", "cluster", cluster, &cl, err);
-    if (rc == TG_ENOTFOUND) {
-        kc_names(s, "clusters", names, sizeof(names));
-        return bad(err, rc, src, "%s.cluster: cluster \"%s\" not found (clusters: %s)",
-                   where, cluster, names);
-    }
-    if (rc == TG_OK)
-        rc = read_cluster(cfg, &cl, err);
-    if (rc != TG_OK || !username)
-        goto origin; /* no user: anonymous */
-    rc = kc_find(s, "users", "user", username, &user, err);
-    if (rc == TG_ENOTFOUND) {
-        kc_names(s, "users", names, sizeof(names));
-        return bad(err, rc, src, "%s.user: user \"%s\" not found (users: %s)", where,
-                   username, names);
-    }
-    if (rc == TG_OK)
-        rc = read_user(cfg, &user, err);
-origin:
+        rc = get_str(ctx.body, "namespace", ctx.file->path, where, &ns, err);
     if (rc != TG_OK)
         return rc;
     if (!(cfg->namespace_ = tg_strdup(ns ? ns : "default")))

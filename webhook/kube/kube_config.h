@@ -108,8 +108,11 @@ struct kube_config {
  *   TG_EINVAL    malformed YAML (with line and column), a field of the wrong
  *                type, a missing server, bad base64 or PEM, a certificate
  *                without its key (or not matching it), an unsupported
- *                feature (see above), a bad host or port
- *   TG_EIO       a file that exists but cannot be read, or an empty token
+ *                feature (see above), a bad host or port, an empty file
+ *                where a CA or token must be, a token that is no token
+ *   TG_EIO       a file that cannot be read (or a named certificate or
+ *                token file that does not exist)
+ *   TG_ETOOBIG   a file over its cap (16 MiB kubeconfig, 1 MiB PEM)
  *   TG_ENOMEM.
  * Reads files and the environment; thread-safe otherwise. */
 TG_MUST_CHECK enum tg_rc kube_config_load(const struct kube_config_opts *opts,

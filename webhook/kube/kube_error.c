@@ -145,9 +145,12 @@ static bool read_status(struct kube_error *e, const char *body, size_t len, char
     return ok;
 }
 
-enum tg_rc kube_error_from_status(struct kube_error *e, const char *call, long code,
-                                  const char *body, size_t len, const char *retry_after)
+enum tg_rc kube_error_from_status(struct kube_error *e, const char *call,
+                                  const struct kube_answer *a)
 {
+    long code = a->code;
+    const char *body = a->body;
+    size_t len = body ? a->len : 0;
     enum tg_rc rc = code == 404 ? TG_ENOTFOUND : TG_EIO;
     if (!e)
         return rc;
@@ -156,9 +159,9 @@ enum tg_rc kube_error_from_status(struct kube_error *e, const char *call, long c
     set_call(e, call);
     e->fault = KUBE_FAULT_HTTP;
     e->http_code = code;
-    e->retry_after_s = parse_retry_after(retry_after);
+    e->retry_after_s = parse_retry_after(a->retry_after);
     if (!body || !read_status(e, body, len, msg, sizeof(msg)))
-        snippet(body ? body : "", body ? len : 0, msg, sizeof(msg));
+        snippet(body ? body : "", len, msg, sizeof(msg));
     const char *todo = advice(code);
     int n = snprintf(e->base.text, sizeof(e->base.text), "%ld %s%s%s", code,
                      status_text(code), msg[0] ? ": " : "", msg);

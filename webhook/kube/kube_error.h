@@ -79,16 +79,24 @@ void kube_error_clear(struct kube_error *e);
 enum tg_rc kube_error_set(struct kube_error *e, enum tg_rc rc, enum kube_fault fault,
                           const char *call, const char *fmt, ...) TG_PRINTF(5, 6);
 
-/* The error for an HTTP error answer: status `code` with body[0..len) (a
- * Kubernetes Status object, or anything else a proxy may send: HTML, text,
- * nothing) and the Retry-After header's value (NULL when absent).  Reads
- * Status.message, .reason and .details.retryAfterSeconds, falls back to the
- * first line of a non-JSON body (control characters replaced, cut at 200
- * bytes), and adds what to do for the usual causes (401: the credentials;
- * 403: RBAC; 429: wait).  Returns TG_ENOTFOUND for 404, else TG_EIO; `e`
- * may be NULL. */
-enum tg_rc kube_error_from_status(struct kube_error *e, const char *call, long code,
-                                  const char *body, size_t len, const char *retry_after);
+/* An HTTP answer as it came: the status, the body (may be NULL/0) and the
+ * Retry-After header's value (NULL when absent).  All borrowed. */
+struct kube_answer {
+    long code;
+    const char *body;
+    size_t len;
+    const char *retry_after;
+};
+
+/* The error for an HTTP error answer `a` to `call`: its body is a
+ * Kubernetes Status object, or anything else a proxy may send (HTML, text,
+ * nothing).  Reads Status.message, .reason and .details.retryAfterSeconds
+ * (the Retry-After header wins), falls back to the first line of a
+ * non-JSON body (control characters replaced, cut at 200 bytes), and adds
+ * what to do for the usual causes (401: the credentials; 403: RBAC; 429:
+ * wait).  Returns TG_ENOTFOUND for 404, else TG_EIO; `e` may be NULL. */
+enum tg_rc kube_error_from_status(struct kube_error *e, const char *call,
+                                  const struct kube_answer *a);
 
 /* Is it worth trying again later, unchanged: the connection failed or was
  * reset, the deadline passed, the API server throttled (429) or failed

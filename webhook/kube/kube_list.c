@@ -206,8 +206,15 @@ enum tg_rc kube_list(struct kube_client *c, const struct kube_list_opts *o,
             continue;
         /* the snapshot behind the token is gone: start over, once the
          * sink has dropped the abandoned pass */
-        if (kerr.http_code != 410 || !continuing || st->restarts >= max_restarts)
+        if (kerr.http_code != 410 || !continuing)
             break;
+        if (st->restarts >= max_restarts) {
+            char what[80];
+            snprintf(what, sizeof(what),
+                     "the list started over %u times and expired again", st->restarts);
+            tg_error_prefix(&kerr.base, what);
+            break;
+        }
         st->restarts++;
         st->items = 0;
         st->resource_version[0] = '\0';
