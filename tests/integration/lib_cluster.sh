@@ -3,7 +3,7 @@
 #
 # Starts tests/support/fake_cluster.py on a free 127.0.0.1 port, writes a
 # kubeconfig for it (bearer token), and loads the fixture cluster of
-# tests/data/audit into it.  Needs curl, jq and python3.  The caller sets
+# tests/data/audit into it.  Needs curl, jq and Debian's python3.  The caller sets
 # TMP (a directory removed on exit) and traps cluster_cleanup.
 # Env: SRC (source tree).
 
@@ -22,7 +22,7 @@ cluster_cleanup() {
 # cluster_start: the fake API server, its kubeconfig in $KUBECONFIG_FILE.
 cluster_start() {
     local portfile=$TMP/cluster.port port
-    python3 "$SRC/tests/support/fake_cluster.py" "$portfile" --token audit-token \
+    /usr/bin/python3 "$SRC/tests/support/fake_cluster.py" "$portfile" --token audit-token \
         2>"$TMP/cluster.log" &
     CLUSTER_PID=$!
     for _ in $(seq 1 100); do

@@ -55,7 +55,7 @@ check "summary by kind" '{"Deployment":5,"CronJob":1,"ReplicaSet":2,"Pod":3}' "$
 check "the API path of each object" "/apis/batch/v1beta1/namespaces/shop/cronjobs/nightly-report" \
     "$(jq -r '.objects[] | select(.kind == "CronJob") | .source' "$TMP/out")"
 check "pages of 2 were asked for" 1 \
-    "$(cluster_control GET log | jq '[.[] | select(test("/pods\\?limit=2&continue="))] | length > 0 | if . then 1 else 0 end')"
+    "$(cluster_control GET log | jq '[.items[] | select(test("/pods\\?limit=2&continue="))] | length > 0 | if . then 1 else 0 end')"
 
 audit
 check "text exits 1" 1 "$status"

@@ -24,9 +24,10 @@ objects, as the audit needs from a cluster:
                       actions: status, hang (answer nothing for 30 s), truncate
                       (promise more body than sent), malformed (200, not JSON),
                       expire (410 Expired: the continue token is gone)
-                      GET returns the rules left; DELETE clears them
+                      GET: {"items": the rules left}; DELETE clears them
   /_control/crds      POST {"policyreports": false}: the CRD is not installed (404)
-  /_control/log       GET: every request so far, "METHOD /path?query"; DELETE clears
+  /_control/log       GET: {"items": every request so far, "METHOD /path?query"};
+                      DELETE clears
 """
 import json
 import sys
@@ -197,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             if what == "faults":
                 if method == "DELETE":
                     STATE["faults"] = []
-                return self.send_json(200, STATE["faults"])
+                return self.send_json(200, {"items": STATE["faults"]})
             if what == "crds" and method == "POST":
                 STATE["crds"].update(self.body())
                 return self.send_json(200, STATE["crds"])
@@ -205,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
                 log = list(STATE["log"])
                 if method == "DELETE":
                     STATE["log"] = []
-                return self.send_json(200, log)
+                return self.send_json(200, {"items": log})
         return self.send_json(404, status(404, "NotFound", "no such control"))
 
     def handle_any(self, method):
@@ -213,13 +214,14 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_control/"):
             return self.control(method, url)
         if TOKEN and self.headers.get("Authorization") != "Bearer " + TOKEN:
+            self.body()
             return self.send_json(401, status(401, "Unauthorized", "Unauthorized"))
+        body = self.body()  # read even when a fault answers: keep-alive needs it
         with LOCK:
             STATE["log"].append(method + " " + self.path)
             rule = self.fault(method, url)
         if rule:
             return self.play(rule)
-        body = self.body() if method in ("POST", "PUT") else None
         with LOCK:
             code, answer = self.serve(method, url, body)
         self.send_json(code, answer)
