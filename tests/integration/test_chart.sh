@@ -196,7 +196,7 @@ def check_deployment(objs, by):
         assert a in args, "missing %s in %s" % (a, args)
     for a in ("--audit-interval=3600", "--audit-lease-namespace=" + NS,
               "--audit-lease-name=" + FULL + "-audit", "--audit-lease-duration=15",
-              "--audit-page-size=500", "--audit-cpu-percent=20",
+              "--audit-page-size=250", "--audit-cpu-percent=20",
               "--audit-request-timeout=30"):
         assert a in args, "missing %s in %s" % (a, args)
     env = {e["name"]: e for e in c["env"]}

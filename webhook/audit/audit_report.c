@@ -370,7 +370,58 @@ struct audit_summary audit_report_totals(const struct audit_report *r)
 
 /* ---- rendering ---- */
 
-static json_t *resource_ref(const struct resource *res)
+/* Values every result of a report has in common, made once per report and
+ * shared (jansson values are reference counted, and nothing writes to a
+ * rendered report): a namespace of 10^4 results then costs a few
+ * allocations per result, not twenty. */
+struct shared {
+    json_t *source, *policy, *timestamp;
+    json_t *outcome[ARRAY_LEN(outcome_names)];
+    json_t *severity[3]; /* high, medium, low */
+};
+
+static const char *const severity_names[] = {"high", "medium", "low"};
+
+static void shared_cleanup(struct shared *sh)
+{
+    json_decref(sh->source);
+    json_decref(sh->policy);
+    json_decref(sh->timestamp);
+    for (size_t i = 0; i < ARRAY_LEN(sh->outcome); i++)
+        json_decref(sh->outcome[i]);
+    for (size_t i = 0; i < ARRAY_LEN(sh->severity); i++)
+        json_decref(sh->severity[i]);
+}
+
+static enum tg_rc shared_init(struct shared *sh, const struct audit_report *r)
+{
+    *sh = (struct shared){
+        .source = json_string("tollgate"),
+        .policy = json_string(r->policy_name),
+        .timestamp = json_pack("{s:I,s:i}", "seconds", (json_int_t)r->time, "nanos", 0)};
+    bool ok = sh->source && sh->policy && sh->timestamp;
+    for (size_t i = 0; i < ARRAY_LEN(sh->outcome); i++)
+        ok = (sh->outcome[i] = json_string(outcome_names[i])) && ok;
+    for (size_t i = 0; i < ARRAY_LEN(sh->severity); i++)
+        ok = (sh->severity[i] = json_string(severity_names[i])) && ok;
+    if (!ok) {
+        shared_cleanup(sh);
+        return TG_ENOMEM;
+    }
+    return TG_OK;
+}
+
+static json_t *severity_of(const struct shared *sh, const char *rule)
+{
+    const char *sev = audit_report_severity(rule);
+    size_t i = 0;
+    while (i + 1 < ARRAY_LEN(severity_names) && strcmp(severity_names[i], sev) != 0)
+        i++;
+    return sh->severity[i];
+}
+
+/* [{apiVersion, kind, name, namespace, uid}]: shared by an object's results. */
+static json_t *resource_refs(const struct resource *res)
 {
     json_t *ref = json_pack("{s:s,s:s,s:s,s:s}", "apiVersion", res->api_version, "kind",
                             res->kind, "name", res->name, "namespace", res->ns);
@@ -379,32 +430,38 @@ static json_t *resource_ref(const struct resource *res)
         json_decref(ref);
         return NULL;
     }
-    return ref;
+    return ref ? json_pack("[o]", ref) : NULL;
 }
 
-/* The fields every result has: source, policy, result, scored, timestamp. */
-static json_t *result_base(const struct audit_report *r, const char *rule, enum outcome o)
+/* The fields every result has: source, policy, result, scored, timestamp,
+ * and the rule with its severity when there is one. */
+static json_t *result_base(const struct shared *sh, const char *rule, enum outcome o)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s,s:b,s:{s:I,s:i}}", "source", "tollgate", "policy",
-                          r->policy_name, "result", outcome_names[o], "scored",
-                          o == OUT_FAIL || o == OUT_PASS, "timestamp", "seconds",
-                          (json_int_t)r->time, "nanos", 0);
-    if (j && rule &&
-        (json_object_set_new(j, "rule", json_string(rule)) != 0 ||
-         json_object_set_new(j, "severity", json_string(audit_report_severity(rule))) !=
-             0)) {
+    json_t *j = json_object();
+    int rc = j ? 0 : -1;
+    rc = rc ? rc : json_object_set(j, "source", sh->source);
+    rc = rc ? rc : json_object_set(j, "policy", sh->policy);
+    rc = rc ? rc : json_object_set(j, "result", sh->outcome[o]);
+    rc = rc ? rc
+            : json_object_set_new(j, "scored",
+                                  json_boolean(o == OUT_FAIL || o == OUT_PASS));
+    rc = rc ? rc : json_object_set(j, "timestamp", sh->timestamp);
+    if (rule) {
+        rc = rc ? rc : json_object_set_new(j, "rule", json_string(rule));
+        rc = rc ? rc : json_object_set(j, "severity", severity_of(sh, rule));
+    }
+    if (rc != 0) {
         json_decref(j);
         return NULL;
     }
     return j;
 }
 
-static json_t *result_json(const struct audit_report *r, const struct resource *res,
-                           const struct result *x, const char *pass_rule)
+static json_t *result_json(const struct shared *sh, json_t *refs, const struct result *x,
+                           const char *pass_rule)
 {
-    json_t *j = result_base(r, x ? x->rule : pass_rule, x ? x->outcome : OUT_PASS);
-    int rc =
-        j ? json_object_set_new(j, "resources", json_pack("[o]", resource_ref(res))) : -1;
+    json_t *j = result_base(sh, x ? x->rule : pass_rule, x ? x->outcome : OUT_PASS);
+    int rc = j ? json_object_set(j, "resources", refs) : -1;
     if (rc == 0 && x && x->message && x->message[0])
         rc = json_object_set_new(j, "message", json_string(x->message));
     if (rc == 0 && x) {
@@ -427,43 +484,90 @@ struct render {
     bool full; /* the budget was reached */
 };
 
-/* Append `j` (stolen) if it fits the budget; count it as omitted if not. */
+/* Bytes `s` takes as a JSON string, quotes included: never fewer than
+ * json_dumps writes (a control character may take six). */
+static size_t json_len(const char *s)
+{
+    size_t n = 2;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        n += *p == '"' || *p == '\\' ? 2 : *p < 0x20 ? 6 : 1;
+    return n;
+}
+
+/* The compact JSON of a result is its strings plus a skeleton of member
+ * names, punctuation, the timestamp and the booleans, under 330 bytes: an
+ * upper bound that costs no serialization (a report can have 10^5). */
+#define RESULT_SKELETON 330
+
+static size_t result_size(const struct audit_report *r, const struct resource *res,
+                          const struct result *x, const char *rule)
+{
+    return RESULT_SKELETON + json_len(r->policy_name) + json_len(rule) +
+           json_len(res->api_version) + json_len(res->kind) + json_len(res->name) +
+           json_len(res->ns) + json_len(res->uid) + (x ? json_len(x->message) : 0);
+}
+
+/* Does a result of `size` bytes fit?  If not, it is counted as omitted. */
+static bool fits(struct render *out, size_t size)
+{
+    if (out->used + size > out->budget) {
+        out->full = true;
+        out->omitted++;
+        return false;
+    }
+    out->used += size;
+    return true;
+}
+
+/* Append `j` (stolen). */
 static enum tg_rc put(struct render *out, json_t *j)
 {
     if (!j)
         return TG_ENOMEM;
-    size_t size = json_dumpb(j, NULL, 0, JSON_COMPACT) + 1;
-    if (out->used + size > out->budget) {
-        out->full = true;
-        out->omitted++;
-        json_decref(j);
-        return TG_OK;
-    }
-    out->used += size;
     return json_array_append_new(out->results, j) == 0 ? TG_OK : TG_ENOMEM;
+}
+
+/* One object's results; passes too unless `failures_only`. */
+static enum tg_rc render_resource(const struct audit_report *r, const struct shared *sh,
+                                  const struct resource *res, bool failures_only,
+                                  struct render *out)
+{
+    json_t *refs = resource_refs(res);
+    if (!refs)
+        return TG_ENOMEM;
+    enum tg_rc rc = TG_OK;
+    for (size_t k = 0; rc == TG_OK && k < res->n_results; k++) {
+        const struct result *x = &res->results[k];
+        if (fits(out, result_size(r, res, x, x->rule)))
+            rc = put(out, result_json(sh, refs, x, NULL));
+    }
+    bool readable = !(res->n_results == 1 && res->results[0].outcome == OUT_ERROR);
+    for (size_t k = 0; rc == TG_OK && readable && k < r->n_rules; k++) {
+        if (result_for(res, r->rules[k]))
+            continue;
+        if (failures_only)
+            out->omitted++;
+        else if (fits(out, result_size(r, res, NULL, r->rules[k])))
+            rc = put(out, result_json(sh, refs, NULL, r->rules[k]));
+    }
+    json_decref(refs);
+    return rc;
 }
 
 /* Results of items[from..to) in order; passes too unless `failures_only`. */
 static enum tg_rc render_results(const struct audit_report *r, size_t from, size_t to,
                                  bool failures_only, struct render *out)
 {
-    enum tg_rc rc = TG_OK;
+    struct shared sh;
+    enum tg_rc rc = shared_init(&sh, r);
+    if (rc != TG_OK)
+        return rc;
     for (size_t i = from; rc == TG_OK && i < to; i++) {
-        const struct resource *res = r->items[i];
-        for (size_t k = 0; rc == TG_OK && k < res->n_results; k++)
-            rc = put(out, result_json(r, res, &res->results[k], NULL));
-        bool readable = !(res->n_results == 1 && res->results[0].outcome == OUT_ERROR);
-        for (size_t k = 0; rc == TG_OK && readable && k < r->n_rules; k++) {
-            if (result_for(res, r->rules[k]))
-                continue;
-            if (failures_only)
-                out->omitted++;
-            else
-                rc = put(out, result_json(r, res, NULL, r->rules[k]));
-        }
+        rc = render_resource(r, &sh, r->items[i], failures_only, out);
         if (out->full && !failures_only)
             break; /* the caller starts over without the passes */
     }
+    shared_cleanup(&sh);
     return rc;
 }
 
@@ -563,12 +667,13 @@ static void tally_rule(const struct audit_report *r, const char *rule,
     }
 }
 
-static json_t *cluster_result(const struct audit_report *r, const char *rule)
+static json_t *cluster_result(const struct audit_report *r, const struct shared *sh,
+                              const char *rule)
 {
     struct rule_tally t = {0};
     tally_rule(r, rule, &t);
     enum outcome o = t.failed ? OUT_FAIL : t.warned ? OUT_WARN : OUT_PASS;
-    json_t *j = result_base(r, rule, o);
+    json_t *j = result_base(sh, rule, o);
     char msg[512], failed[24], warned[24];
     snprintf(failed, sizeof(failed), "%zu", t.failed);
     snprintf(warned, sizeof(warned), "%zu", t.warned);
@@ -587,13 +692,17 @@ static json_t *cluster_result(const struct audit_report *r, const char *rule)
         json_decref(props);
         props = NULL;
     }
-    if (j && (json_object_set_new(j, "message", json_string(msg)) != 0 ||
-              json_object_set_new(j, "properties", props) != 0)) {
+    if (!j) {
+        json_decref(props);
+        return NULL;
+    }
+    int rc = json_object_set_new(j, "properties", props); /* steals, even on failure */
+    if (rc == 0)
+        rc = json_object_set_new(j, "message", json_string(msg));
+    if (rc != 0) {
         json_decref(j);
         return NULL;
     }
-    if (!j)
-        json_decref(props);
     return j;
 }
 
@@ -602,9 +711,13 @@ enum tg_rc audit_report_cluster_json(const struct audit_report *r, json_t **out)
     if (!r->finished)
         return TG_EINVAL;
     struct render ren = {.results = json_array(), .budget = SIZE_MAX};
-    enum tg_rc rc = ren.results ? TG_OK : TG_ENOMEM;
+    struct shared sh;
+    enum tg_rc rc = ren.results ? shared_init(&sh, r) : TG_ENOMEM;
+    bool have_shared = rc == TG_OK;
     for (size_t k = 0; rc == TG_OK && k < r->n_rules; k++)
-        rc = put(&ren, cluster_result(r, r->rules[k]));
+        rc = put(&ren, cluster_result(r, &sh, r->rules[k]));
+    if (have_shared)
+        shared_cleanup(&sh);
     struct audit_summary s = audit_report_totals(r);
     json_t *doc =
         rc == TG_OK ? report_json(r, "ClusterPolicyReport", NULL, &s, &ren) : NULL;

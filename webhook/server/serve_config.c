@@ -124,7 +124,7 @@ static const struct setting settings[] = {
     {"audit-lease-duration", "TOLLGATE_AUDIT_LEASE_DURATION", "15", "SECONDS",
      "a holder that stops renewing is replaced after this long", parse_uint,
      FIELD(audit_lease_duration_s), 2, 3600},
-    {"audit-page-size", "TOLLGATE_AUDIT_PAGE_SIZE", "500", "N",
+    {"audit-page-size", "TOLLGATE_AUDIT_PAGE_SIZE", "250", "N",
      "objects per list page (memory is bounded by one page)", parse_uint,
      FIELD(audit_page_size), 1, 100000},
     {"audit-cpu-percent", "TOLLGATE_AUDIT_CPU_PERCENT", "20", "PERCENT",
