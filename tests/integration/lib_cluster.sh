@@ -3,9 +3,46 @@
 #
 # Starts tests/support/fake_cluster.py on a free 127.0.0.1 port, writes a
 # kubeconfig for it (bearer token), and loads the fixture cluster of
-# tests/data/audit into it.  Needs curl, jq and Debian's python3.  The caller sets
-# TMP (a directory removed on exit) and traps cluster_cleanup.
+# tests/data/audit into it; and the tests' check helpers.  Needs curl, jq
+# and Debian's python3.  The caller sets TMP (a directory removed on exit)
+# and traps cluster_cleanup.
 # Env: SRC (source tree).
+
+passed=0
+failed=0
+
+check() { # NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3"
+    fi
+}
+
+contains() { # NAME NEEDLE FILE
+    if grep -qF -- "$2" "$3"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s: %s not in %s:\n' "$1" "$2" "$3"
+        tail -n 20 "$3" | sed 's/^/    /'
+    fi
+}
+
+# wait_for DESCRIPTION CMD...: poll CMD every 0.2 s, at most 60 s (a bound
+# on waiting, not a timed assertion).
+wait_for() {
+    local desc=$1
+    shift
+    for _ in $(seq 300); do
+        "$@" && return 0
+        sleep 0.2
+    done
+    failed=$((failed + 1))
+    echo "FAIL waiting for $desc"
+    return 1
+}
 
 CLUSTER_PID=
 CLUSTER_URL=

@@ -11,26 +11,6 @@ TMP=$(mktemp -d)
 # shellcheck source=tests/integration/lib_cluster.sh
 source "$SRC/tests/integration/lib_cluster.sh"
 trap 'cluster_cleanup; rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-check() { # NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3"
-    fi
-}
-contains() { # NAME NEEDLE FILE
-    if grep -qF -- "$2" "$3"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s: %s not in %s:\n' "$1" "$2" "$3"
-        sed 's/^/    /' "$3"
-    fi
-}
 audit() { # ARGS...: stdout to $TMP/out, stderr to $TMP/err, status in $status
     "$TOLLGATE" audit --kubeconfig "$KUBECONFIG_FILE" --policy "$SRC/tests/data/audit/policy.yaml" \
         "$@" >"$TMP/out" 2>"$TMP/err"

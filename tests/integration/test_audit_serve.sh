@@ -22,38 +22,6 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-
-check() { # NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3"
-    fi
-}
-contains() { # NAME NEEDLE FILE
-    if grep -qF -- "$2" "$3"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s: %s not in %s:\n' "$1" "$2" "$3"
-        tail -5 "$3" | sed 's/^/    /'
-    fi
-}
-# wait_for DESCRIPTION CMD...: poll CMD every 0.2 s, at most 60 s.
-wait_for() {
-    local desc=$1
-    shift
-    for _ in $(seq 300); do
-        "$@" && return 0
-        sleep 0.2
-    done
-    failed=$((failed + 1))
-    echo "FAIL waiting for $desc"
-    return 1
-}
 free_port() {
     local port
     for _ in $(seq 50); do
