@@ -5,8 +5,9 @@
  * and a second, unrelated CA), the fake API server of fake_apiserver.py
  * running on it, and helpers that write kubeconfigs and token files.
  * Every helper fails the running test (ck_assert) instead of returning an
- * error.  Not thread-safe; one fixture per suite process, started before
- * the suite runs (so forked tests share it) and stopped after.
+ * error, so call them inside the runner: start and stop the fixture in an
+ * unchecked fixture (tcase_add_unchecked_fixture), which runs in the
+ * parent, so forked tests share the servers.  Not thread-safe.
  */
 #ifndef TOLLGATE_KUBE_FIXTURE_H
 #define TOLLGATE_KUBE_FIXTURE_H
