@@ -21,6 +21,7 @@
 #define FIRST_BACKOFF_S 5
 #define STANDBY_POLL_NS NS_PER_S
 #define PACE_EVERY 16 /* objects between two looks at the CPU clock */
+#define LEASE_LOG_EVERY_NS (60 * NS_PER_S)
 
 struct audit_loop {
     struct audit_loop_config cfg; /* its strings point into `lease` */
@@ -32,7 +33,9 @@ struct audit_loop {
     pthread_cond_t cv; /* CLOCK_MONOTONIC: stop, and leadership changes */
     atomic_bool stop;
     atomic_bool leader;
-    bool scanner_done; /* under mu: the elector releases the Lease only then */
+    bool scanner_done;     /* under mu: the elector releases the Lease only then */
+    char lease_error[800]; /* the elector's last failure logged, and when */
+    uint64_t lease_logged_ns;
 };
 
 static uint64_t mono_ns(void)
@@ -111,6 +114,8 @@ static void report_failure(const struct audit_loop *l, const char *what,
 {
     char text[sizeof(e->base.source) + sizeof(e->base.text) + 8];
     tg_error_format(&e->base, text, sizeof(text));
+    if (l->cfg.observer.api_error && e->fault != KUBE_FAULT_LOCAL)
+        l->cfg.observer.api_error(l->cfg.observer.ctx, audit_api_error_kind(e));
     struct tlog_line line;
     tlog_begin(&line, TLOG_ERROR, what);
     tlog_str(&line, "error", text);
@@ -120,8 +125,25 @@ static void report_failure(const struct audit_loop *l, const char *what,
     if (retry_in_s >= 0)
         tlog_int(&line, "retry_in_s", retry_in_s);
     tlog_end(&line);
-    if (l->cfg.observer.api_error && e->fault != KUBE_FAULT_LOCAL)
-        l->cfg.observer.api_error(l->cfg.observer.ctx, audit_api_error_kind(e));
+}
+
+/* The elector retries every few seconds: a failure that repeats itself is
+ * counted every time but logged again only after LEASE_LOG_EVERY_NS. */
+static void lease_failure(struct audit_loop *l, const char *what,
+                          const struct kube_error *e)
+{
+    char text[sizeof(l->lease_error)];
+    snprintf(text, sizeof(text), "%s: %s", e->base.source, e->base.text);
+    uint64_t now = mono_ns();
+    if (strcmp(text, l->lease_error) == 0 &&
+        now - l->lease_logged_ns < LEASE_LOG_EVERY_NS) {
+        if (l->cfg.observer.api_error && e->fault != KUBE_FAULT_LOCAL)
+            l->cfg.observer.api_error(l->cfg.observer.ctx, audit_api_error_kind(e));
+        return;
+    }
+    memcpy(l->lease_error, text, sizeof(text));
+    l->lease_logged_ns = now;
+    report_failure(l, what, e, -1);
 }
 
 /* ---- the elector ---- */
@@ -150,7 +172,9 @@ static void *elector_main(void *arg)
         kube_error_clear(&err);
         bool held = false;
         if (audit_lease_try(&l->lease, l->lease_client, mono_ns(), &held, &err) != TG_OK)
-            report_failure(l, "audit lease: cannot read or renew", &err, -1);
+            lease_failure(l, "audit lease: cannot read or renew", &err);
+        else
+            l->lease_error[0] = '\0'; /* the next failure is news */
         set_leader(l, held);
     } while (nap(l, atomic_load(&l->leader) ? duration / 3 : duration / 4));
     /* Release only once the scanner is done: a write of ours in flight must
