@@ -309,8 +309,10 @@ static int by_place(const void *pa, const void *pb)
 static enum tg_rc sort_entries(json_t *objects)
 {
     size_t n = json_array_size(objects);
-    json_t **items = n ? tg_malloc(n * sizeof(*items)) : NULL;
-    if (n && !items)
+    if (n == 0)
+        return TG_OK;
+    json_t **items = tg_malloc(n * sizeof(*items));
+    if (!items)
         return TG_ENOMEM;
     for (size_t i = 0; i < n; i++)
         items[i] = json_incref(json_array_get(objects, i)); /* moved back below */

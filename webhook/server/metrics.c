@@ -173,7 +173,8 @@ void metrics_audit_violations(const struct metrics_audit_count *items, size_t n)
 {
     pthread_mutex_lock(&audit_violations.lock);
     size_t kept = n < METRICS_AUDIT_SERIES ? n : METRICS_AUDIT_SERIES;
-    memcpy(audit_violations.items, items, kept * sizeof(*items));
+    if (kept) /* memcpy wants a pointer even for 0 bytes: reset passes NULL */
+        memcpy(audit_violations.items, items, kept * sizeof(*items));
     audit_violations.n = kept;
     if (n > kept) {
         struct metrics_audit_count *rest = &audit_violations.items[kept];
