@@ -104,6 +104,16 @@ enum tg_rc audit_scan_item(struct audit_scan *s, const struct kube_resource *res
     return s->sink(s->sink_ctx, item, entry); /* the sink takes the entry */
 }
 
+void audit_scan_unread_members(const char **out, size_t n)
+{
+    size_t k = 0;
+    for (const char *const *m = engine_unread_members; *m && k + 1 < n; m++) {
+        if (strcmp(*m, "ownerReferences") != 0) /* audit_kinds.c reads it */
+            out[k++] = *m;
+    }
+    out[k] = NULL;
+}
+
 void audit_scan_rewind(struct audit_scan *s, const struct audit_counts *mark)
 {
     if (s->rollback)

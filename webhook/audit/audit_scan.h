@@ -60,6 +60,14 @@ TG_MUST_CHECK enum tg_rc audit_scan_item(struct audit_scan *s,
                                          const struct kube_resource *res,
                                          const json_t *item);
 
+/* The members of a listed object that neither the engine nor the scan
+ * reads: engine_unread_members (engine.h) but ownerReferences, which
+ * audit_is_top_level reads.  Fills `out` (n >= 1 entries) with at most
+ * n - 1 of them and a NULL, for kube_list_opts.raw_keys: listing with them
+ * leaves those members as JSON text, which changes no verdict and no
+ * report (check_audit_lean).  A name that does not fit is simply built. */
+void audit_scan_unread_members(const char **out, size_t n);
+
 /* Back to the state of `mark` (a copy of s->counts taken earlier): the
  * counts are restored and the sink forgets the entries taken since. */
 void audit_scan_rewind(struct audit_scan *s, const struct audit_counts *mark);
