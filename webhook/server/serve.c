@@ -9,7 +9,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,8 +34,6 @@ static void init_process(sigset_t *signals)
 {
     alloc_json_install();
     json_object_seed(0);
-    OPENSSL_init_ssl(0, NULL);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(signals);
     sigaddset(signals, SIGTERM);
@@ -191,6 +188,6 @@ int cmd_serve(int argc, char **argv)
     snapshot_clear();
     tlscreds_clear();
     buf_cleanup(&ca);
-    curl_global_cleanup();
+    curl_global_cleanup(); /* the registry's first lookup set it up, if one ran */
     return status;
 }
