@@ -427,9 +427,10 @@ static bool literal(struct parser *ps, const char *word)
 
 /* ---- checking without building: the values of raw members ----------- */
 
-/* These follow the building readers below step for step -- the same checks
- * in the same order, so an error is reported at the same byte with the
- * same reason -- but keep nothing: no values, no unescaped strings, and
+/* The object and array loops (walk_object, walk_array), the start of a
+ * value (enter_value) and the checks of strings and numbers are the
+ * building readers' own, so an error is reported at the same byte with the
+ * same reason; these keep nothing: no values, no unescaped strings, and
  * duplicate keys are not looked for. */
 
 static bool skip_value(struct parser *ps);
@@ -489,7 +490,11 @@ static bool next_item(struct parser *ps, char close, const char *why, bool *more
     return false;
 }
 
-static bool skip_object(struct parser *ps)
+/* The object at ps->p ('{'): each member is read by `member`, which starts
+ * at the key's quote; the closing brace is passed over.  The one loop for
+ * building and for checking, so both fail at the same byte. */
+static bool walk_object(struct parser *ps, bool (*member)(struct parser *, void *),
+                        void *ctx)
 {
     bool more;
     ps->p++;
@@ -503,15 +508,7 @@ static bool skip_object(struct parser *ps)
             fail(ps, ps->p, "string expected as an object key");
             return false;
         }
-        if (!skip_string(ps))
-            return false;
-        skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':') {
-            fail(ps, ps->p, "':' expected");
-            return false;
-        }
-        ps->p++;
-        if (!skip_value(ps) || !next_item(ps, '}', "',' or '}' expected", &more))
+        if (!member(ps, ctx) || !next_item(ps, '}', "',' or '}' expected", &more))
             return false;
         if (!more)
             return true;
@@ -519,7 +516,9 @@ static bool skip_object(struct parser *ps)
     }
 }
 
-static bool skip_array(struct parser *ps)
+/* The array at ps->p ('['), each element read by `element`. */
+static bool walk_array(struct parser *ps, bool (*element)(struct parser *, void *),
+                       void *ctx)
 {
     bool more;
     ps->p++;
@@ -529,7 +528,7 @@ static bool skip_array(struct parser *ps)
         return true;
     }
     for (;;) {
-        if (!skip_value(ps) || !next_item(ps, ']', "',' or ']' expected", &more))
+        if (!element(ps, ctx) || !next_item(ps, ']', "',' or ']' expected", &more))
             return false;
         if (!more)
             return true;
@@ -537,20 +536,50 @@ static bool skip_array(struct parser *ps)
     }
 }
 
-/* One value at ps->p, checked and passed over; false on error (recorded). */
-static bool skip_value(struct parser *ps)
+/* The start of a value at ps->p: white space passed, one more level of
+ * depth (the caller leaves it with ps->depth--); false at the depth limit
+ * or the end of the input (recorded). */
+static bool enter_value(struct parser *ps)
 {
-    bool ok = false;
     skip_ws(ps);
     if (++ps->depth > MAX_DEPTH)
         fail(ps, ps->p, "maximum parsing depth reached");
     else if (ps->p >= ps->end)
         fail(ps, ps->p, "premature end of input");
-    else if (*ps->p == '{')
-        ok = skip_object(ps);
-    else if (*ps->p == '[')
-        ok = skip_array(ps);
     else
+        return true;
+    return false;
+}
+
+static bool skip_member(struct parser *ps, void *unused)
+{
+    (void)unused;
+    if (!skip_string(ps))
+        return false;
+    skip_ws(ps);
+    if (ps->p >= ps->end || *ps->p != ':') {
+        fail(ps, ps->p, "':' expected");
+        return false;
+    }
+    ps->p++;
+    return skip_value(ps);
+}
+
+static bool skip_element(struct parser *ps, void *unused)
+{
+    (void)unused;
+    return skip_value(ps);
+}
+
+/* One value at ps->p, checked and passed over; false on error (recorded). */
+static bool skip_value(struct parser *ps)
+{
+    bool ok = enter_value(ps);
+    if (ok && *ps->p == '{')
+        ok = walk_object(ps, skip_member, NULL);
+    else if (ok && *ps->p == '[')
+        ok = walk_array(ps, skip_element, NULL);
+    else if (ok)
         ok = skip_scalar(ps);
     ps->depth--;
     return ok;
@@ -595,9 +624,10 @@ static json_t *member_value(struct parser *ps, const char *key, size_t klen)
     return read_value(ps);
 }
 
-/* A key (its quote at ps->p), ':' and a value, set into obj. */
-static bool read_member(struct parser *ps, json_t *obj)
+/* A key (its quote at ps->p), ':' and a value, set into the object `o`. */
+static bool read_member(struct parser *ps, void *o)
 {
+    json_t *obj = o;
     const char *at = ps->p, *key;
     char *copy = NULL;
     size_t klen;
@@ -632,64 +662,25 @@ static bool read_member(struct parser *ps, json_t *obj)
     return ok;
 }
 
-static json_t *read_object(struct parser *ps)
+static bool read_element(struct parser *ps, void *a)
 {
-    bool more;
-    json_t *obj = json_object();
-    if (!obj) {
+    json_t *v = read_value(ps);
+    if (v && json_array_append_new(a, v) != 0) /* steals v */
         ps->oom = true;
-        return NULL;
-    }
-    ps->p++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
-        return obj;
-    }
-    for (;;) {
-        if (ps->p >= ps->end || *ps->p != '"') {
-            fail(ps, ps->p, "string expected as an object key");
-            break;
-        }
-        if (!read_member(ps, obj) || !next_item(ps, '}', "',' or '}' expected", &more))
-            break;
-        if (!more)
-            return obj;
-        skip_ws(ps);
-    }
-    json_decref(obj);
-    return NULL;
+    return v && !ps->oom;
 }
 
-static json_t *read_array(struct parser *ps)
+static json_t *read_container(struct parser *ps)
 {
-    bool more;
-    json_t *arr = json_array();
-    if (!arr) {
+    bool is_object = *ps->p == '{';
+    json_t *c = is_object ? json_object() : json_array();
+    if (!c) {
         ps->oom = true;
         return NULL;
     }
-    ps->p++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
-        return arr;
-    }
-    for (;;) {
-        json_t *v = read_value(ps);
-        if (!v)
-            break;
-        if (json_array_append_new(arr, v) != 0) { /* steals v */
-            ps->oom = true;
-            break;
-        }
-        if (!next_item(ps, ']', "',' or ']' expected", &more))
-            break;
-        if (!more)
-            return arr;
-        skip_ws(ps);
-    }
-    json_decref(arr);
+    if (is_object ? walk_object(ps, read_member, c) : walk_array(ps, read_element, c))
+        return c;
+    json_decref(c);
     return NULL;
 }
 
@@ -724,17 +715,8 @@ static json_t *read_scalar(struct parser *ps)
 static json_t *read_value(struct parser *ps)
 {
     json_t *v = NULL;
-    skip_ws(ps);
-    if (++ps->depth > MAX_DEPTH)
-        fail(ps, ps->p, "maximum parsing depth reached");
-    else if (ps->p >= ps->end)
-        fail(ps, ps->p, "premature end of input");
-    else if (*ps->p == '{')
-        v = read_object(ps);
-    else if (*ps->p == '[')
-        v = read_array(ps);
-    else
-        v = read_scalar(ps);
+    if (enter_value(ps))
+        v = *ps->p == '{' || *ps->p == '[' ? read_container(ps) : read_scalar(ps);
     ps->depth--;
     return v;
 }
