@@ -24,10 +24,9 @@
 #include "admission.h"
 #include "alloc.h"
 #include "alloc_json.h"
-#include "jptr.h"
 #include "manifest.h"
 #include "policy_load.h"
-#include "workload.h"
+#include "variant.h"
 
 static struct policy *pols[32];
 static const char *pol_names[32];
@@ -115,25 +114,6 @@ static void mutations(const char *label, const char *body, size_t len)
     free(copy);
 }
 
-static json_t *env_changed(const json_t *object)
-{
-    const char *pod =
-        workload_podspec_pointer(json_string_value(json_object_get(object, "kind")));
-    if (!pod)
-        return NULL;
-    json_t *copy = json_deep_copy(object);
-    char ptr[256];
-    snprintf(ptr, sizeof(ptr), "%s/containers/0", pod);
-    json_t *c = jptr_get_mut(copy, ptr);
-    if (!json_is_object(c)) {
-        json_decref(copy);
-        return NULL;
-    }
-    json_object_set_new(c, "env",
-                        json_pack("[{s:s,s:s}]", "name", "CHANGED", "value", "1"));
-    return copy;
-}
-
 static void run_json(const char *label, json_t *rv)
 {
     char *t = json_dumps(rv, JSON_COMPACT);
@@ -151,7 +131,7 @@ static void updates(const char *label, const json_t *rv)
     for (int v = 0; v < 2; v++) {
         json_t *copy = json_deep_copy(rv);
         json_t *creq = json_object_get(copy, "request");
-        json_t *old = v ? env_changed(obj) : json_deep_copy(obj);
+        json_t *old = v ? variant_env_changed(obj) : json_deep_copy(obj);
         if (!old) {
             json_decref(copy);
             continue;
