@@ -88,6 +88,18 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+#if defined(__SSE2__) && !defined(TOLLGATE_NO_SIMD)
+/* One bit per byte of the 16 at p that ends a run of plain ASCII. */
+static unsigned stop_mask(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(stop);
+}
+#endif
+
 /* The end of the run of plain ASCII from p: printable, not '"' or '\\'.
  * Sixteen bytes at a time where SSE2 is there (every x86-64): a review's
  * strings are mostly a few to a few dozen bytes, so one or two steps find
@@ -108,15 +120,8 @@ static const unsigned char *ascii_run(const unsigned char *p, const unsigned cha
         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
     };
 #if defined(__SSE2__) && !defined(TOLLGATE_NO_SIMD)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
     while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i stop = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-            _mm_cmplt_epi8(v, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        unsigned mask = stop_mask(p);
         if (mask)
             return p + __builtin_ctz(mask);
         p += 16;
@@ -278,17 +283,14 @@ static const unsigned char *escaped_string(struct parser *ps, const unsigned cha
     }
 }
 
-/* The closing quote of the string whose opening quote is at ps->p, all of
- * it checked, with *escaped telling whether it holds an escape; NULL on
- * error (recorded).  Unescapes into `into` (reset first) only when it is
- * not NULL and the string has escapes. */
-static const unsigned char *scan_string(struct parser *ps, struct buf *into,
-                                        bool *escaped)
+/* scan_string past its fast case: a string with an escape, a byte from
+ * 0x80, or longer than 16 bytes (or near the end of the input). */
+__attribute__((noinline)) static const unsigned char *
+scan_string_slow(struct parser *ps, struct buf *into, bool *escaped)
 {
     const unsigned char *end = (const unsigned char *)ps->end;
     const unsigned char *begin = (const unsigned char *)ps->p + 1;
     const unsigned char *p = plain_run(ps, begin, end);
-    *escaped = false;
     if (p && p < end && *p == '\\') {
         *escaped = true;
         if (into)
@@ -302,6 +304,28 @@ static const unsigned char *scan_string(struct parser *ps, struct buf *into,
         return NULL;
     }
     return p;
+}
+
+/* The closing quote of the string whose opening quote is at ps->p, all of
+ * it checked, with *escaped telling whether it holds an escape; NULL on
+ * error (recorded).  Unescapes into `into` (reset first) only when it is
+ * not NULL and the string has escapes.  Most strings are plain ASCII and
+ * end within 16 bytes: that case is decided here, small enough to inline,
+ * and the rest in scan_string_slow. */
+static const unsigned char *scan_string(struct parser *ps, struct buf *into,
+                                        bool *escaped)
+{
+    *escaped = false;
+#if defined(__SSE2__) && !defined(TOLLGATE_NO_SIMD)
+    const unsigned char *begin = (const unsigned char *)ps->p + 1;
+    if ((const unsigned char *)ps->end - begin >= 16) {
+        unsigned mask = stop_mask(begin);
+        const unsigned char *q = begin + (mask ? __builtin_ctz(mask) : 0);
+        if (mask && *q == '"')
+            return q;
+    }
+#endif
+    return scan_string_slow(ps, into, escaped);
 }
 
 /* The string whose opening quote is at ps->p: its bytes in *s and *n (in
