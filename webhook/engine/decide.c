@@ -127,18 +127,40 @@ static enum tg_rc close_warnings(struct arena *a, struct warnings *w)
     return TG_OK;
 }
 
+/* How many rules the denied findings come from.  Rule ids are the rule
+ * table's static strings, and the table is short, so a linear search over
+ * the ones seen keeps this linear in the findings (a padded pod can bring
+ * thousands). */
+static size_t denied_rules(const struct findings *f, const enum decide_treatment *t)
+{
+    const char *seen[64];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (t[i] != TREAT_DENY)
+            continue;
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen[k], f->items[i].rule) != 0)
+            k++;
+        if (k == n_seen && n_seen < ARRAY_LEN(seen))
+            seen[n_seen++] = f->items[i].rule;
+    }
+    return n_seen;
+}
+
 static const char *deny_message(struct arena *a, const struct decide_subject *s,
                                 const struct findings *f, const enum decide_treatment *t,
                                 size_t n_denied)
 {
     struct buf b;
     buf_init(&b, 0);
-    enum tg_rc rc = buf_appendf(&b, "tollgate: %s %s%s%s violates %zu rule%s:",
-                                s->kind && s->kind[0] ? s->kind : "object",
-                                s->namespace_ && s->namespace_[0] ? s->namespace_ : "",
-                                s->namespace_ && s->namespace_[0] ? "/" : "",
-                                s->name && s->name[0] ? s->name : "(unnamed)", n_denied,
-                                n_denied == 1 ? "" : "s");
+    size_t n_rules = denied_rules(f, t);
+    enum tg_rc rc =
+        buf_appendf(&b, "tollgate: %s %s%s%s has %zu violation%s of %zu rule%s:",
+                    s->kind && s->kind[0] ? s->kind : "object",
+                    s->namespace_ && s->namespace_[0] ? s->namespace_ : "",
+                    s->namespace_ && s->namespace_[0] ? "/" : "",
+                    s->name && s->name[0] ? s->name : "(unnamed)", n_denied,
+                    n_denied == 1 ? "" : "s", n_rules, n_rules == 1 ? "" : "s");
     size_t shown = 0;
     for (size_t i = 0; rc == TG_OK && i < f->n; i++) {
         if (t[i] != TREAT_DENY)

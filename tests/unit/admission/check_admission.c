@@ -81,7 +81,7 @@ START_TEST(denies_with_every_violation)
     json_t *status = json_object_get(response_of(out), "status");
     ck_assert_int_eq(json_integer_value(json_object_get(status, "code")), 403);
     const char *m = status_message(out);
-    ck_assert_msg(strstr(m, "violates 3 rules"), "%s", m);
+    ck_assert_msg(strstr(m, "has 3 violations of 3 rules"), "%s", m);
     ck_assert_msg(strstr(m, "[pinnedTags] container \"web\" (/spec/containers/0/image)"),
                   "%s", m);
     ck_assert_msg(strstr(m, "[runAsNonRoot] container \"git-sync\" "
@@ -93,6 +93,43 @@ START_TEST(denies_with_every_violation)
     ck_assert_str_eq(res.decision, "deny");
     ck_assert_uint_eq(res.n_hits, 3);
     ck_assert_str_eq(res.rules, "pinnedTags,runAsNonRoot,probes");
+    admission_result_cleanup(&res);
+    json_decref(out);
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
+/* The header counts violations and rules apart: a container missing both
+ * probes is two violations of one rule (it used to say "violates 3 rules"
+ * for three violations of two). */
+static const struct {
+    const char *containers, *header;
+} headers[] = {
+    {"[{'name':'a','image':'nginx:1.25','securityContext':{'runAsNonRoot':true}}]",
+     "tollgate: Pod ns/p has 2 violations of 1 rule:\n"},
+    {"[{'name':'a','image':'nginx:latest','securityContext':{'runAsNonRoot':true}}]",
+     "tollgate: Pod ns/p has 3 violations of 2 rules:\n"},
+    {"[{'name':'a','image':'nginx:1.25','securityContext':{'runAsNonRoot':true},"
+     "'livenessProbe':{'exec':{'command':['true']}}}]",
+     "tollgate: Pod ns/p has 1 violation of 1 rule:\n"},
+};
+
+START_TEST(deny_header_counts_violations_and_rules)
+{
+    struct policy *p = policy_new_default();
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview',"
+             "'request':{'uid':'h1','kind':{'kind':'Pod'},'namespace':'ns',"
+             "'name':'p','operation':'CREATE','object':%s}}",
+             evalfix_pod(NULL, headers[_i].containers));
+    json_t *rv = evalfix_json(text);
+    struct admission_result res;
+    json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
+    const char *m = status_message(out);
+    ck_assert_msg(strncmp(m, headers[_i].header, strlen(headers[_i].header)) == 0, "%s",
+                  m);
     admission_result_cleanup(&res);
     json_decref(out);
     json_decref(rv);
@@ -157,7 +194,7 @@ START_TEST(per_rule_audit_in_enforce_mode)
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     const json_t *r = response_of(out);
     ck_assert(json_is_false(json_object_get(r, "allowed")));
-    ck_assert_msg(strstr(status_message(out), "violates 2 rules"), "%s",
+    ck_assert_msg(strstr(status_message(out), "has 2 violations of 2 rules"), "%s",
                   status_message(out));
     ck_assert(!strstr(status_message(out), "[probes]"));
     json_t *w = json_object_get(r, "warnings");
@@ -315,7 +352,7 @@ START_TEST(exemptions_are_applied_and_reported)
     struct admission_result res;
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     ck_assert(!strstr(status_message(out), "[runAsNonRoot]"));
-    ck_assert(strstr(status_message(out), "violates 2 rules"));
+    ck_assert(strstr(status_message(out), "has 2 violations of 2 rules"));
     ck_assert_str_eq(res.exempted,
                      "runAsNonRoot/git-sync: upstream image, tracked in SEC-42");
     ck_assert_ptr_null(res.excluded);
@@ -583,6 +620,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, allows_compliant_pod);
     tcase_add_test(tc, denies_with_every_violation);
+    tcase_add_loop_test(tc, deny_header_counts_violations_and_rules, 0,
+                        ARRAY_LEN(headers));
     tcase_add_test(tc, answers_v1beta1_in_kind);
     tcase_add_test(tc, audit_mode_warns_and_never_denies);
     tcase_add_test(tc, per_rule_audit_in_enforce_mode);
