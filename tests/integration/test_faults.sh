@@ -136,7 +136,7 @@ review null-request-uid 400 - - "request.uid is missing"
 review number-review-request 400 - - "request is missing or not an object"
 review null-review-request 400 - - "request is missing or not an object"
 review number-request-object 400 - - "request.object is not an object"
-review null-request-object 200 true null "" # DELETE and CONNECT send no object
+review null-request-object 400 - - "request.object is null (operation CREATE); CREATE and UPDATE reviews must carry the object"
 review number-request-kind 200 false 403 "tollgate: object default/bad has 2 violations of 2 rules:"
 review null-request-kind 200 false 403 "tollgate: object default/bad has 2 violations of 2 rules:"
 review number-request-operation 200 false 403 "$denied2"

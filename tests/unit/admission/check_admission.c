@@ -377,6 +377,14 @@ static const struct {
     {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
      "'object':'x'}}",
      "request.object is not an object"},
+    /* a CREATE or UPDATE without its object was allowed silently */
+    {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
+     "'operation':'CREATE'}}",
+     "request.object is missing (operation CREATE); CREATE and UPDATE reviews must "
+     "carry the object"},
+    {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
+     "'operation':'UPDATE','object':null,'oldObject':{'kind':'Pod'}}}",
+     "request.object is null (operation UPDATE)"},
     {"{'kind':'AdmissionReview','kind':'AdmissionReview'}", "duplicate"},
 };
 
@@ -418,14 +426,27 @@ START_TEST(unreadable_object_is_refused_clearly)
 }
 END_TEST
 
+/* DELETE sends the old object, CONNECT none: both keep being allowed. */
+static const struct {
+    const char *operation;
+    bool null_object; /* "object": null rather than no member */
+} no_object[] = {
+    {"DELETE", true},
+    {"DELETE", false},
+    {"CONNECT", false},
+};
+
 START_TEST(delete_and_other_kinds_are_allowed)
 {
     struct policy *p = policy_new_default();
     json_t *rv = load_review("reviews/typical-denied.json");
     json_t *req = json_object_get(rv, "request");
-    json_object_set_new(req, "operation", json_string("DELETE"));
+    json_object_set_new(req, "operation", json_string(no_object[_i].operation));
     json_object_set_new(req, "oldObject", json_deep_copy(json_object_get(req, "object")));
-    json_object_set_new(req, "object", json_null());
+    if (no_object[_i].null_object)
+        json_object_set_new(req, "object", json_null());
+    else
+        json_object_del(req, "object");
     struct admission_result res;
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     ck_assert(json_is_true(json_object_get(response_of(out), "allowed")));
@@ -631,7 +652,7 @@ int main(void)
     tcase_add_test(tc, updates_judge_only_pod_spec_changes);
     tcase_add_loop_test(tc, rejects_what_it_cannot_answer, 0, ARRAY_LEN(bad));
     tcase_add_test(tc, unreadable_object_is_refused_clearly);
-    tcase_add_test(tc, delete_and_other_kinds_are_allowed);
+    tcase_add_loop_test(tc, delete_and_other_kinds_are_allowed, 0, ARRAY_LEN(no_object));
     tcase_add_test(tc, ephemeral_containers_subresource_is_judged);
     tcase_add_test(tc, warnings_respect_api_server_limits);
     tcase_add_test(tc, allocation_failures_answer_cleanly);
