@@ -57,7 +57,8 @@ healthy "after 500 idle connections"
 # the headers): 413 as soon as the headers are read
 out=$($FAULTS fullbody "$PORT" "$TMP/certs/ca.crt" $((3 * 1024 * 1024 + 1)))
 check "3 MiB + 1 sent whole: 413" 413 "$(head -1 <<<"$out")"
-check "3 MiB + 1 sent whole: message" '{"error":"request body larger than --max-body-bytes"}' \
+check "3 MiB + 1 sent whole: message" \
+    '{"error":"request body larger than --max-body-bytes (3145728 bytes)"}' \
     "$(tail -n +2 <<<"$out")"
 healthy "after 3 MiB + 1"
 
