@@ -195,6 +195,16 @@ static void render_junit(const json_t *report, FILE *out)
             "<testsuites name=\"tollgate\" tests=\"%lld\" failures=\"%lld\">\n",
             num(sum, "objects"), num(sum, "denied"));
     fputs("  <testsuite name=\"tollgate check\">\n", out);
+    const json_t *policy = json_object_get(report, "policy");
+    if (policy) {
+        fputs("    <properties>\n      <property name=\"policy.name\" value=\"", out);
+        xml_escaped(out, str(policy, "name"));
+        fputs("\"/>\n      <property name=\"policy.source\" value=\"", out);
+        xml_escaped(out, str(policy, "source"));
+        fprintf(out, "\"/>\n      <property name=\"policy.builtIn\" value=\"%s\"/>\n",
+                json_is_true(json_object_get(policy, "builtIn")) ? "true" : "false");
+        fputs("    </properties>\n", out);
+    }
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
@@ -243,11 +253,16 @@ static enum tg_rc render_sarif(const json_t *report, FILE *out)
                 rc = json_array_append_new(results, sarif_result(obj, f));
         }
     }
-    json_t *doc = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o}]}", "$schema",
-                            "https://json.schemastore.org/sarif-2.1.0.json", "version",
-                            "2.1.0", "runs", "tool", "driver", "name", "tollgate",
-                            "version", TOLLGATE_VERSION, "informationUri",
-                            "https://tollgate.dev", "results", results);
+    /* The policy that gave the verdict, in the run's property bag (SARIF
+     * 2.1.0 section 3.8): a report from the built-in defaults says so. */
+    const json_t *policy = json_object_get(report, "policy");
+    json_t *props = json_pack("{s:O?}", "policy", policy);
+    json_t *doc =
+        json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o,s:o}]}", "$schema",
+                  "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
+                  "runs", "tool", "driver", "name", "tollgate", "version",
+                  TOLLGATE_VERSION, "informationUri", "https://tollgate.dev", "results",
+                  results, "properties", props);
     if (rc != 0 || !doc || json_dumpf(doc, out, JSON_INDENT(2)) != 0) {
         json_decref(doc);
         return TG_ENOMEM;
