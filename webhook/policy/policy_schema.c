@@ -46,6 +46,10 @@ struct field {
     long min, max; /* integers */
     size_t flag;   /* bool member set when the key is given; 0 = none (never first) */
     bool required;
+    /* read_name_set: the names of bits 1 << 0, 1 << 1, ... (NULL-terminated)
+     * and what one is called in messages ("probe") */
+    const char *const *names;
+    const char *noun;
 };
 
 /* Table entries, one line each (after Redis's createBoolConfig and
@@ -414,34 +418,66 @@ static void mark_here(struct walk *w, const struct ynode *v, struct schema_mark 
     m->column = v->column;
 }
 
-static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
-                                   const struct ynode *v, void *base)
+/* "a, b, c" (sep ", ") or "a, b or c" (last " or "), for messages. */
+static void join_names(const char *const *names, const char *last, char *buf, size_t len)
 {
-    static const char *const names[] = {"liveness", "readiness", "startup"};
-    static const unsigned bits[] = {PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && used < len; i++) {
+        const char *sep = i == 0 ? "" : names[i + 1] ? ", " : last;
+        int n = snprintf(buf + used, len - used, "%s%s", sep, names[i]);
+        used = n < 0 ? len : used + (size_t)n;
+    }
+}
+
+/* A list of names, each at most once, into a bit set (unsigned member):
+ * names[k] is bit 1 << k. */
+static enum tg_rc read_name_set(struct walk *w, const struct field *f,
+                                const struct ynode *v, void *base)
+{
+    char all[128], any[128], what[200];
+    join_names(f->names, ", ", all, sizeof(all));
+    join_names(f->names, " or ", any, sizeof(any));
+    snprintf(what, sizeof(what), "a list of %ss (%s)", f->noun, all);
     if (v->kind != YNODE_SEQUENCE)
-        return expected(w, v, "a list of probes (liveness, readiness, startup)");
+        return expected(w, v, what);
     unsigned set = 0;
     long i = 0;
     for (const struct ynode *it = v->first; it; it = it->next, i++) {
         size_t k = 0, old = path_push(w, NULL, i);
         enum tg_rc rc = TG_OK;
+        while (f->names[k] && !(it->kind == YNODE_SCALAR && !policy_yaml_is_null(it) &&
+                                strcmp(it->value, f->names[k]) == 0))
+            k++;
         if (it->kind != YNODE_SCALAR || policy_yaml_is_null(it))
-            rc = expected(w, it, "liveness, readiness or startup");
-        else if (choose(w, it, names, ARRAY_LEN(names), "", &k) != TG_OK)
-            rc = fail(w, it,
-                      "unknown probe \"%s\" (expected liveness, readiness, startup)",
-                      it->value);
-        else if (set & bits[k])
-            rc = fail(w, it, "\"%s\" is listed twice", names[k]);
+            rc = expected(w, it, any);
+        else if (!f->names[k])
+            rc = fail(w, it, "unknown %s \"%s\" (expected %s)", f->noun, it->value, all);
+        else if (set & (1u << k))
+            rc = fail(w, it, "\"%s\" is listed twice", f->names[k]);
         path_pop(w, old);
         if (rc != TG_OK)
             return rc;
-        set |= bits[k];
+        set |= 1u << k;
     }
     *(unsigned *)member(base, f->offset) = set;
-    mark_here(w, v, &w->st->probes_require);
     return TG_OK;
+}
+
+static const char *const probe_names[] = {"liveness", "readiness", "startup", NULL};
+_Static_assert(PROBE_LIVENESS == 1 << 0 && PROBE_READINESS == 1 << 1 &&
+                   PROBE_STARTUP == 1 << 2,
+               "probe_names follows enum probe_kind");
+
+/* probes.require is remembered: an empty list is an error once the files
+ * are merged (policy_schema_finish), unless the rule is off. */
+static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    enum tg_rc rc = read_name_set(w, f, v, base);
+    if (rc == TG_OK)
+        mark_here(w, v, &w->st->probes_require);
+    return rc;
 }
 
 /* ---- nested mappings ------------------------------------------------- */
@@ -701,7 +737,9 @@ static const struct field probe_default_fields[] = {
 /* clang-format off */
 static const struct field probes_fields[] = {
     COMMON_FIELDS(struct probes_config),
-    ENUM_FIELD("require", read_probe_kinds, struct probes_config, required),
+    {.key = "require", .read = read_probe_kinds,
+     .offset = offsetof(struct probes_config, required), .names = probe_names,
+     .noun = "probe"},
     BOOL_FIELD("addDefaultTcp", struct probes_config, add_default_tcp),
     MAP_FIELD("defaults", struct probes_config, defaults, probe_default_fields),
     {0},
