@@ -95,6 +95,16 @@ static long long num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* Who a finding is about, as decide_finding_subject() says it:
+ * "container \"app\"", or "pod" for a pod spec's own field. */
+static void subject(const json_t *f, char *buf, size_t len)
+{
+    if (strcmp(str(f, "containerType"), "pod") == 0)
+        snprintf(buf, len, "pod");
+    else
+        snprintf(buf, len, "%s \"%s\"", str(f, "containerType"), str(f, "container"));
+}
+
 static void text_object(const json_t *obj, FILE *out)
 {
     const json_t *findings = json_object_get(obj, "findings");
@@ -108,8 +118,9 @@ static void text_object(const json_t *obj, FILE *out)
     const json_t *f;
     json_array_foreach(findings, i, f)
     {
-        fprintf(out, "  %-5s [%s] %s \"%s\" (%s): %s\n", str(f, "outcome"),
-                str(f, "rule"), str(f, "containerType"), str(f, "container"),
+        char who[300];
+        subject(f, who, sizeof(who));
+        fprintf(out, "  %-5s [%s] %s (%s): %s\n", str(f, "outcome"), str(f, "rule"), who,
                 str(f, "pointer"), str(f, "message"));
     }
 }
@@ -174,9 +185,11 @@ static void junit_case(const json_t *obj, FILE *out)
         {
             if (strcmp(str(f, "outcome"), "deny") != 0)
                 continue;
-            fprintf(out, "[%s] %s \"", str(f, "rule"), str(f, "containerType"));
-            xml_escaped(out, str(f, "container"));
-            fputs("\" (", out);
+            char who[300];
+            subject(f, who, sizeof(who));
+            fprintf(out, "[%s] ", str(f, "rule"));
+            xml_escaped(out, who);
+            fputs(" (", out);
             xml_escaped(out, str(f, "pointer"));
             fputs("): ", out);
             xml_escaped(out, str(f, "message"));
@@ -228,9 +241,10 @@ static json_t *sarif_result(const json_t *obj, const json_t *f)
     char where[512];
     snprintf(where, sizeof(where), "%s/%s%s%s%s", str(obj, "kind"), ns, ns[0] ? "/" : "",
              str(obj, "name"), str(f, "pointer"));
-    char text[2048];
-    snprintf(text, sizeof(text), "%s \"%s\" (%s): %s", str(f, "containerType"),
-             str(f, "container"), str(f, "pointer"), str(f, "message"));
+    char who[300], text[2048];
+    subject(f, who, sizeof(who));
+    snprintf(text, sizeof(text), "%s (%s): %s", who, str(f, "pointer"),
+             str(f, "message"));
     json_int_t line = json_integer_value(json_object_get(obj, "line"));
     return json_pack("{s:s,s:s,s:{s:s},s:[{s:{s:{s:s},s:{s:I}},s:[{s:s}]}]}", "ruleId",
                      str(f, "rule"), "level", sarif_level(f), "message", "text", text,

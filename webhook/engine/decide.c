@@ -62,11 +62,21 @@ enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode
     return TREAT_DENY;
 }
 
+const char *decide_finding_subject(struct arena *a, const struct finding *fnd)
+{
+    if (fnd->container_kind == CONTAINER_POD)
+        return "pod";
+    return arena_printf(a, "%s \"%s\"", container_kind_name(fnd->container_kind),
+                        fnd->container);
+}
+
 const char *decide_finding_line(struct arena *a, const struct finding *fnd)
 {
-    return arena_printf(a, "[%s] %s \"%s\" (%s): %s", fnd->rule,
-                        container_kind_name(fnd->container_kind), fnd->container,
-                        fnd->pointer, fnd->message);
+    const char *subject = decide_finding_subject(a, fnd);
+    if (!subject)
+        return NULL;
+    return arena_printf(a, "[%s] %s (%s): %s", fnd->rule, subject, fnd->pointer,
+                        fnd->message);
 }
 
 /* Copy `text` into at most `max` bytes (with the NUL), cutting at a UTF-8
@@ -234,9 +244,10 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
             v->n_denied++;
         }
         v->n_warned++;
-        const char *line = arena_printf(a, "%s \"%s\" (%s): %s",
-                                        container_kind_name(fnd->container_kind),
-                                        fnd->container, fnd->pointer, fnd->message);
+        const char *subject = decide_finding_subject(a, fnd);
+        const char *line =
+            subject ? arena_printf(a, "%s (%s): %s", subject, fnd->pointer, fnd->message)
+                    : NULL;
         enum tg_rc rc = line ? warn(a, &w, fnd->rule, line) : TG_ENOMEM;
         if (rc != TG_OK)
             return rc;
@@ -304,9 +315,10 @@ static enum tg_rc mutate_warnings(const struct findings *f,
         const struct finding *fnd = &f->items[i];
         if (t[i] != TREAT_FIX)
             continue;
-        const char *line = arena_printf(a, "fixed %s \"%s\": set %s",
-                                        container_kind_name(fnd->container_kind),
-                                        fnd->container, fnd->fixes[0].pointer);
+        const char *subject = decide_finding_subject(a, fnd);
+        const char *line =
+            subject ? arena_printf(a, "fixed %s: set %s", subject, fnd->fixes[0].pointer)
+                    : NULL;
         enum tg_rc rc = line ? warn(a, &w, fnd->rule, line) : TG_ENOMEM;
         if (rc != TG_OK)
             return rc;

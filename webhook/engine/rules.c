@@ -4,14 +4,24 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Rows name their members: a rule may have a container hook, a pod hook,
+ * or both, and say which unbuilt members it reads. */
 static const struct rule table[] = {
-    {"runAsNonRoot", offsetof(struct policy, run_as_non_root), rule_run_as_non_root_eval},
-    {"pinnedTags", offsetof(struct policy, pinned_tags), rule_pinned_tags_eval},
-    {"probes", offsetof(struct policy, probes), rule_probes_eval},
-    {"allowedRegistries", offsetof(struct policy, allowed_registries),
-     rule_allowed_registries_eval},
-    {"imagePullPolicy", offsetof(struct policy, image_pull_policy),
-     rule_image_pull_policy_eval},
+    {.id = "runAsNonRoot",
+     .config_offset = offsetof(struct policy, run_as_non_root),
+     .eval = rule_run_as_non_root_eval},
+    {.id = "pinnedTags",
+     .config_offset = offsetof(struct policy, pinned_tags),
+     .eval = rule_pinned_tags_eval},
+    {.id = "probes",
+     .config_offset = offsetof(struct policy, probes),
+     .eval = rule_probes_eval},
+    {.id = "allowedRegistries",
+     .config_offset = offsetof(struct policy, allowed_registries),
+     .eval = rule_allowed_registries_eval},
+    {.id = "imagePullPolicy",
+     .config_offset = offsetof(struct policy, image_pull_policy),
+     .eval = rule_image_pull_policy_eval},
 };
 
 const struct rule *rules_table(size_t *n)
