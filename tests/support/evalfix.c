@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_load.h"
+
 json_t *evalfix_json(const char *snippet)
 {
     size_t len = strlen(snippet);
@@ -77,4 +79,68 @@ const char *evalfix_pod(const char *pod_security_context, const char *containers
              pod_security_context ? pod_security_context : "",
              pod_security_context ? "," : "", containers);
     return text;
+}
+
+const char *const evalfix_kinds[EVALFIX_N_KINDS] = {
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "ReplicationController",
+    "CronJob",
+    "PodTemplate",
+};
+
+const char *evalfix_object(const char *kind, const char *spec)
+{
+    static char text[16384];
+    const char *open = "'spec':{'template':{'spec':{", *close = "}}}";
+    if (strcmp(kind, "Pod") == 0) {
+        open = "'spec':{";
+        close = "}";
+    } else if (strcmp(kind, "CronJob") == 0) {
+        open = "'spec':{'jobTemplate':{'spec':{'template':{'spec':{";
+        close = "}}}}}";
+    } else if (strcmp(kind, "PodTemplate") == 0) {
+        open = "'template':{'spec':{";
+        close = "}}";
+    }
+    int n = snprintf(text, sizeof(text),
+                     "{'kind':'%s','metadata':{'name':'w','namespace':'ns'},%s%s%s}",
+                     kind, open, spec, close);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+static char *rules_document(const char *rules)
+{
+    static char text[16384];
+    int n = snprintf(text, sizeof(text),
+                     "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: t}\n"
+                     "spec:\n  rules:\n%s",
+                     rules);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+void evalfix_rules(struct evalfix *ef, const char *rules)
+{
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    const char *text = rules_document(rules);
+    ck_assert_msg(policy_load_buffer(text, strlen(text), "test.yaml", &p, &err) == TG_OK,
+                  "%s:%d:%d: %s", err.source, err.line, err.column, err.text);
+    policy_free(ef->policy);
+    ef->policy = p;
+}
+
+enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err)
+{
+    struct policy *p = NULL;
+    const char *text = rules_document(rules);
+    enum tg_rc rc = policy_load_buffer(text, strlen(text), "test.yaml", &p, err);
+    policy_free(p);
+    return rc;
 }

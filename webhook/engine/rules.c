@@ -22,6 +22,10 @@ static const struct rule table[] = {
     {.id = "imagePullPolicy",
      .config_offset = offsetof(struct policy, image_pull_policy),
      .eval = rule_image_pull_policy_eval},
+    /* host access and hygiene (issue 15) */
+    {.id = "hostNamespaces",
+     .config_offset = offsetof(struct policy, host_namespaces),
+     .eval_pod = rule_host_namespaces_eval_pod},
 };
 
 const struct rule *rules_table(size_t *n)

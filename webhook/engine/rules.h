@@ -79,5 +79,9 @@ enum tg_rc rule_allowed_registries_eval(const struct rule_ctx *ctx,
                                         const struct container *c, struct findings *out);
 enum tg_rc rule_image_pull_policy_eval(const struct rule_ctx *ctx,
                                        const struct container *c, struct findings *out);
+/* host access and hygiene (issue 15) */
+enum tg_rc rule_host_namespaces_eval_pod(const struct rule_ctx *ctx,
+                                         const struct container *pod,
+                                         struct findings *out);
 
 #endif

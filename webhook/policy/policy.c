@@ -38,6 +38,9 @@ struct policy *policy_new_default(void)
     /* enforce with no list: off until registries are named */
     common_default(&p->allowed_registries.common, ACTION_ENFORCE);
     common_default(&p->image_pull_policy.common, ACTION_OFF);
+    /* The host access and hygiene rules came later: off unless a policy
+     * names them, so a policy written before them judges as it did. */
+    common_default(&p->host_namespaces.common, ACTION_OFF);
     return p;
 }
 

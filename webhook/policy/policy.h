@@ -138,6 +138,19 @@ struct image_pull_policy_config {
     struct rule_common common; /* must be first; default action off */
 };
 
+/* ---- host access and hygiene (issue 15) -------------------------------- */
+
+enum host_namespace {
+    HOST_NETWORK = 1 << 0, /* hostNetwork */
+    HOST_PID = 1 << 1,     /* hostPID */
+    HOST_IPC = 1 << 2,     /* hostIPC */
+};
+
+struct host_namespaces_config {
+    struct rule_common common; /* must be first; default action off */
+    unsigned allowed;          /* bit set of enum host_namespace a pod may share */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -152,12 +165,16 @@ struct policy {
     struct probes_config probes;
     struct allowed_registries_config allowed_registries;
     struct image_pull_policy_config image_pull_policy;
+
+    /* host access and hygiene (issue 15) */
+    struct host_namespaces_config host_namespaces;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`
  * means): mode enforce; runAsNonRoot, pinnedTags and probes (liveness,
  * readiness; defaults 5/10/1/3) enforce; allowedRegistries enforce with no
- * list, which is off; imagePullPolicy off; allow_on_lookup_failure true
+ * list, which is off; imagePullPolicy and the host access and hygiene
+ * rules (hostNamespaces, ...) off; allow_on_lookup_failure true
  * everywhere; no exclusions or overrides.  name is "default" and source
  * "built-in defaults" (static strings).  NULL on OOM.  Free with
  * policy_free(). */

@@ -761,6 +761,23 @@ static const struct field image_pull_policy_fields[] = {
 };
 /* clang-format on */
 
+/* ---- host access and hygiene (issue 15) ---- */
+
+static const char *const host_namespace_names[] = {"hostNetwork", "hostPID", "hostIPC",
+                                                   NULL};
+_Static_assert(HOST_NETWORK == 1 << 0 && HOST_PID == 1 << 1 && HOST_IPC == 1 << 2,
+               "host_namespace_names follows enum host_namespace");
+
+/* clang-format off */
+static const struct field host_namespaces_fields[] = {
+    COMMON_FIELDS(struct host_namespaces_config),
+    {.key = "allow", .read = read_name_set,
+     .offset = offsetof(struct host_namespaces_config, allowed),
+     .names = host_namespace_names, .noun = "host namespace"},
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -772,6 +789,8 @@ static const struct field rules[] = {
      .sub = allowed_registries_fields},
     MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy,
               image_pull_policy_fields),
+    /* host access and hygiene (issue 15) */
+    MAP_FIELD("hostNamespaces", struct policy, host_namespaces, host_namespaces_fields),
     {0},
 };
 /* clang-format on */
@@ -821,6 +840,7 @@ TABLE_FITS(probe_default_fields);
 TABLE_FITS(probes_fields);
 TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
+TABLE_FITS(host_namespaces_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
