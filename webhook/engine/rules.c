@@ -26,6 +26,9 @@ static const struct rule table[] = {
     {.id = "hostNamespaces",
      .config_offset = offsetof(struct policy, host_namespaces),
      .eval_pod = rule_host_namespaces_eval_pod},
+    {.id = "hostPorts",
+     .config_offset = offsetof(struct policy, host_ports),
+     .eval = rule_host_ports_eval},
 };
 
 const struct rule *rules_table(size_t *n)

@@ -83,5 +83,7 @@ enum tg_rc rule_image_pull_policy_eval(const struct rule_ctx *ctx,
 enum tg_rc rule_host_namespaces_eval_pod(const struct rule_ctx *ctx,
                                          const struct container *pod,
                                          struct findings *out);
+enum tg_rc rule_host_ports_eval(const struct rule_ctx *ctx, const struct container *c,
+                                struct findings *out);
 
 #endif

@@ -41,6 +41,7 @@ struct policy *policy_new_default(void)
     /* The host access and hygiene rules came later: off unless a policy
      * names them, so a policy written before them judges as it did. */
     common_default(&p->host_namespaces.common, ACTION_OFF);
+    common_default(&p->host_ports.common, ACTION_OFF);
     return p;
 }
 

@@ -151,6 +151,16 @@ struct host_namespaces_config {
     unsigned allowed;          /* bit set of enum host_namespace a pod may share */
 };
 
+struct port_range {
+    int lo, hi; /* 1 <= lo <= hi <= 65535 */
+};
+
+struct host_ports_config {
+    struct rule_common common;  /* must be first; default action off */
+    struct port_range *allowed; /* host ports a container may open; none by default */
+    size_t n_allowed;
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -168,6 +178,7 @@ struct policy {
 
     /* host access and hygiene (issue 15) */
     struct host_namespaces_config host_namespaces;
+    struct host_ports_config host_ports;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

@@ -778,6 +778,66 @@ static const struct field host_namespaces_fields[] = {
 };
 /* clang-format on */
 
+/* A port (8080) or a range of ports ("9000-9100"), 1-65535. */
+static enum tg_rc read_port_range(struct walk *w, const struct ynode *v,
+                                  struct port_range *out)
+{
+    const char *s = v->kind == YNODE_SCALAR && !policy_yaml_is_null(v) ? v->value : "";
+    long lo = -1, hi = -1;
+    char *end = NULL;
+    if (s[0] >= '0' && s[0] <= '9') {
+        errno = 0;
+        lo = strtol(s, &end, 10);
+        hi = lo;
+        if (errno == 0 && *end == '-' && end[1] >= '0' && end[1] <= '9')
+            hi = strtol(end + 1, &end, 10);
+    }
+    static const char what[] = "a port from 1 to 65535 or a range such as 9000-9100";
+    if (end && *end == '\0' && v->quoted && hi == lo)
+        return fail(w, v, "expected %s, got the quoted string \"%s\" (remove the quotes)",
+                    what, s);
+    if (!end || *end != '\0' || errno == ERANGE || lo < 1 || hi > 65535)
+        return expected(w, v, what);
+    if (hi < lo)
+        return fail(w, v, "the range %ld-%ld is empty (write the lower port first)", lo,
+                    hi);
+    out->lo = (int)lo;
+    out->hi = (int)hi;
+    return TG_OK;
+}
+
+static enum tg_rc read_port_ranges(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    struct host_ports_config *c = base;
+    (void)f;
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list of ports and port ranges");
+    size_t n = v->n_children;
+    struct port_range *r = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*r));
+    if (!r)
+        return no_memory(w);
+    long i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t old = path_push(w, NULL, i);
+        enum tg_rc rc = read_port_range(w, it, &r[i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    c->allowed = r;
+    c->n_allowed = n;
+    return TG_OK;
+}
+
+/* clang-format off */
+static const struct field host_ports_fields[] = {
+    COMMON_FIELDS(struct host_ports_config),
+    {.key = "allowed", .read = read_port_ranges}, /* base is the config */
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -791,6 +851,7 @@ static const struct field rules[] = {
               image_pull_policy_fields),
     /* host access and hygiene (issue 15) */
     MAP_FIELD("hostNamespaces", struct policy, host_namespaces, host_namespaces_fields),
+    MAP_FIELD("hostPorts", struct policy, host_ports, host_ports_fields),
     {0},
 };
 /* clang-format on */
@@ -841,6 +902,7 @@ TABLE_FITS(probes_fields);
 TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(host_namespaces_fields);
+TABLE_FITS(host_ports_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
