@@ -29,6 +29,11 @@ static const struct rule table[] = {
     {.id = "hostPorts",
      .config_offset = offsetof(struct policy, host_ports),
      .eval = rule_host_ports_eval},
+    {.id = "hostPath",
+     .config_offset = offsetof(struct policy, host_path),
+     .eval = rule_host_path_eval,
+     .eval_pod = rule_host_path_eval_pod,
+     .reads = READS_VOLUMES | READS_VOLUME_MOUNTS},
 };
 
 const struct rule *rules_table(size_t *n)

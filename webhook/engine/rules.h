@@ -85,5 +85,9 @@ enum tg_rc rule_host_namespaces_eval_pod(const struct rule_ctx *ctx,
                                          struct findings *out);
 enum tg_rc rule_host_ports_eval(const struct rule_ctx *ctx, const struct container *c,
                                 struct findings *out);
+enum tg_rc rule_host_path_eval_pod(const struct rule_ctx *ctx,
+                                   const struct container *pod, struct findings *out);
+enum tg_rc rule_host_path_eval(const struct rule_ctx *ctx, const struct container *c,
+                               struct findings *out);
 
 #endif

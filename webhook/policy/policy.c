@@ -42,6 +42,8 @@ struct policy *policy_new_default(void)
      * names them, so a policy written before them judges as it did. */
     common_default(&p->host_namespaces.common, ACTION_OFF);
     common_default(&p->host_ports.common, ACTION_OFF);
+    common_default(&p->host_path.common, ACTION_OFF);
+    p->host_path.require_read_only = true;
     return p;
 }
 

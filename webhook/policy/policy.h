@@ -35,9 +35,11 @@ enum rule_action {
 struct strlist {
     const char **items; /* owned by the policy arena */
     size_t n;
-    /* Image-prefix lists only (exempt images, allowed registries): each item
-     * normalised once at load (imgref_normalise_prefix), so matching a
-     * container is a string compare.  NULL: normalise while matching. */
+    /* Image-prefix lists (exempt images, allowed registries) and hostPath
+     * prefixes only: each item normalised once at load
+     * (imgref_normalise_prefix, fspath_normalise), so matching a container
+     * is a string compare.  NULL for other lists; for image prefixes, NULL
+     * means normalise while matching. */
     const char **normalised;
 };
 
@@ -151,6 +153,15 @@ struct host_namespaces_config {
     unsigned allowed;          /* bit set of enum host_namespace a pod may share */
 };
 
+struct host_path_config {
+    struct rule_common common; /* must be first; default action off */
+    /* Paths a hostPath volume may name, each covering what is below it;
+     * normalised at load (fspath.h) into allowed_paths.normalised.  None by
+     * default: every hostPath volume is a finding. */
+    struct strlist allowed_paths;
+    bool require_read_only; /* every mount of such a volume is readOnly (default) */
+};
+
 struct port_range {
     int lo, hi; /* 1 <= lo <= hi <= 65535 */
 };
@@ -179,6 +190,7 @@ struct policy {
     /* host access and hygiene (issue 15) */
     struct host_namespaces_config host_namespaces;
     struct host_ports_config host_ports;
+    struct host_path_config host_path;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

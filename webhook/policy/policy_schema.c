@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fspath.h"
 #include "imgref.h"
 #include "policy_names.h"
 
@@ -830,6 +831,31 @@ static enum tg_rc read_port_ranges(struct walk *w, const struct field *f,
     return TG_OK;
 }
 
+/* A hostPath prefix: absolute, no "..", kept normalised (fspath.h) so a
+ * volume's path is compared with what the kubelet would use. */
+static enum tg_rc normalise_host_path(struct walk *w, const struct ynode *v,
+                                      const char *s, const char **out)
+{
+    char norm[4096];
+    enum fspath_problem why = fspath_normalise(s, norm, sizeof(norm));
+    if (why != FSPATH_OK)
+        return fail(w, v, "\"%s\" %s (expected an absolute path such as /var/log)", s,
+                    fspath_problem_text(why));
+    *out = arena_strdup(&w->p->arena, norm);
+    return *out ? TG_OK : no_memory(w);
+}
+
+/* clang-format off */
+static const struct field host_path_fields[] = {
+    COMMON_FIELDS(struct host_path_config),
+    {.key = "allowedPaths", .read = read_strlist,
+     .offset = offsetof(struct host_path_config, allowed_paths),
+     .normalise = normalise_host_path},
+    BOOL_FIELD("requireReadOnly", struct host_path_config, require_read_only),
+    {0},
+};
+/* clang-format on */
+
 /* clang-format off */
 static const struct field host_ports_fields[] = {
     COMMON_FIELDS(struct host_ports_config),
@@ -852,6 +878,7 @@ static const struct field rules[] = {
     /* host access and hygiene (issue 15) */
     MAP_FIELD("hostNamespaces", struct policy, host_namespaces, host_namespaces_fields),
     MAP_FIELD("hostPorts", struct policy, host_ports, host_ports_fields),
+    MAP_FIELD("hostPath", struct policy, host_path, host_path_fields),
     {0},
 };
 /* clang-format on */
@@ -903,6 +930,7 @@ TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(host_namespaces_fields);
 TABLE_FITS(host_ports_fields);
+TABLE_FITS(host_path_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
