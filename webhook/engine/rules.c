@@ -34,6 +34,10 @@ static const struct rule table[] = {
      .eval = rule_host_path_eval,
      .eval_pod = rule_host_path_eval_pod,
      .reads = READS_VOLUMES | READS_VOLUME_MOUNTS},
+    {.id = "noSecretsInEnv",
+     .config_offset = offsetof(struct policy, no_secrets_in_env),
+     .eval = rule_no_secrets_in_env_eval,
+     .reads = READS_ENV},
 };
 
 const struct rule *rules_table(size_t *n)

@@ -162,6 +162,19 @@ struct host_path_config {
     bool require_read_only; /* every mount of such a volume is readOnly (default) */
 };
 
+struct no_secrets_in_env_config {
+    struct rule_common common; /* must be first; default action off */
+    /* Names that look like credentials: patterns ('*', '?') matched
+     * regardless of case.  Default: *PASSWORD*, *PASSWD*, *SECRET*, *TOKEN*,
+     * *API_KEY*, *APIKEY*, *PRIVATE_KEY*, *CREDENTIAL*. */
+    struct strlist names;
+    /* Names that match `names` but hold no credential (PASSWORD_FILE, a
+     * path).  Default: *_FILE, *_PATH, *_DIR. */
+    struct strlist except_names;
+    bool detect_values; /* any literal value that looks like a private key or an
+                           AWS access key id (default true) */
+};
+
 struct port_range {
     int lo, hi; /* 1 <= lo <= hi <= 65535 */
 };
@@ -191,6 +204,7 @@ struct policy {
     struct host_namespaces_config host_namespaces;
     struct host_ports_config host_ports;
     struct host_path_config host_path;
+    struct no_secrets_in_env_config no_secrets_in_env;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`
@@ -227,5 +241,9 @@ bool label_selector_matches(const struct label_selector *sel, const json_t *labe
  * whole name must match.  No escapes: namespace names cannot contain either
  * character.  Linear time, no recursion. */
 bool name_pattern_matches(const char *pattern, const char *name);
+
+/* The same, with ASCII letters matched regardless of case (environment
+ * variable names: db_password must not slip past *PASSWORD*). */
+bool name_pattern_matches_nocase(const char *pattern, const char *name);
 
 #endif

@@ -857,6 +857,18 @@ static const struct field host_path_fields[] = {
 /* clang-format on */
 
 /* clang-format off */
+static const struct field no_secrets_in_env_fields[] = {
+    COMMON_FIELDS(struct no_secrets_in_env_config),
+    LIST_FIELD("names", struct no_secrets_in_env_config, names,
+               policy_check_env_name_pattern),
+    LIST_FIELD("exceptNames", struct no_secrets_in_env_config, except_names,
+               policy_check_env_name_pattern),
+    BOOL_FIELD("detectValues", struct no_secrets_in_env_config, detect_values),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
 static const struct field host_ports_fields[] = {
     COMMON_FIELDS(struct host_ports_config),
     {.key = "allowed", .read = read_port_ranges}, /* base is the config */
@@ -879,6 +891,7 @@ static const struct field rules[] = {
     MAP_FIELD("hostNamespaces", struct policy, host_namespaces, host_namespaces_fields),
     MAP_FIELD("hostPorts", struct policy, host_ports, host_ports_fields),
     MAP_FIELD("hostPath", struct policy, host_path, host_path_fields),
+    MAP_FIELD("noSecretsInEnv", struct policy, no_secrets_in_env, no_secrets_in_env_fields),
     {0},
 };
 /* clang-format on */
@@ -931,6 +944,7 @@ TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(host_namespaces_fields);
 TABLE_FITS(host_ports_fields);
 TABLE_FITS(host_path_fields);
+TABLE_FITS(no_secrets_in_env_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
