@@ -38,6 +38,10 @@ static const struct rule table[] = {
      .config_offset = offsetof(struct policy, no_secrets_in_env),
      .eval = rule_no_secrets_in_env_eval,
      .reads = READS_ENV},
+    {.id = "resources",
+     .config_offset = offsetof(struct policy, resources),
+     .eval = rule_resources_eval,
+     .reads = READS_RESOURCES},
 };
 
 const struct rule *rules_table(size_t *n)

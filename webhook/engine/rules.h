@@ -91,5 +91,7 @@ enum tg_rc rule_host_path_eval(const struct rule_ctx *ctx, const struct containe
                                struct findings *out);
 enum tg_rc rule_no_secrets_in_env_eval(const struct rule_ctx *ctx,
                                        const struct container *c, struct findings *out);
+enum tg_rc rule_resources_eval(const struct rule_ctx *ctx, const struct container *c,
+                               struct findings *out);
 
 #endif

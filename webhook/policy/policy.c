@@ -71,6 +71,11 @@ struct policy *policy_new_default(void)
     common_default(&p->host_path.common, ACTION_OFF);
     p->host_path.require_read_only = true;
     common_default(&p->no_secrets_in_env.common, ACTION_OFF);
+    common_default(&p->resources.common, ACTION_OFF);
+    /* requests let the scheduler place the pod; a memory limit bounds a
+     * leak; a CPU limit throttles, so it is not asked for by default */
+    p->resources.require_requests = RESOURCE_CPU | RESOURCE_MEMORY;
+    p->resources.require_limits = RESOURCE_MEMORY;
     if (!secrets_default(p)) {
         policy_free(p);
         return NULL;

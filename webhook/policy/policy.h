@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -175,6 +176,32 @@ struct no_secrets_in_env_config {
                            AWS access key id (default true) */
 };
 
+enum resource_name {
+    RESOURCE_CPU = 1 << 0,
+    RESOURCE_MEMORY = 1 << 1,
+};
+
+/* A quantity the policy names ("4", "16Gi"), as written and as its value
+ * in thousandths (quantity.h). */
+struct quantity_setting {
+    bool set;
+    int64_t milli;
+    const char *text;
+};
+
+struct resource_amounts {
+    struct quantity_setting cpu, memory;
+};
+
+struct resources_config {
+    struct rule_common common; /* must be first; default action off */
+    unsigned require_requests; /* bit sets of enum resource_name; default cpu and */
+    unsigned require_limits;   /* memory requests, and a memory limit */
+    struct resource_amounts max_requests, max_limits; /* unset: no maximum */
+    /* mutate: what a missing request or limit is set to (unset: no fix) */
+    struct resource_amounts default_requests, default_limits;
+};
+
 struct port_range {
     int lo, hi; /* 1 <= lo <= hi <= 65535 */
 };
@@ -205,6 +232,7 @@ struct policy {
     struct host_ports_config host_ports;
     struct host_path_config host_path;
     struct no_secrets_in_env_config no_secrets_in_env;
+    struct resources_config resources;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

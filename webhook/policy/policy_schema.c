@@ -20,6 +20,7 @@
 #include "fspath.h"
 #include "imgref.h"
 #include "policy_names.h"
+#include "quantity.h"
 
 #define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
 #define MAX_TABLE_KEYS 16      /* keys in one table; checked below the tables */
@@ -856,6 +857,78 @@ static const struct field host_path_fields[] = {
 };
 /* clang-format on */
 
+/* A quantity ("500m", 2Gi, 4), checked by the code that reads containers'
+ * (quantity.h), so a maximum that could never compare is a load error. */
+static enum tg_rc read_quantity(struct walk *w, const struct field *f,
+                                const struct ynode *v, void *base)
+{
+    struct quantity_setting *q = member(base, f->offset);
+    const char *s = NULL, *why = NULL;
+    enum tg_rc rc = scalar(w, v, "a quantity such as 500m, 2 or 4Gi", &s);
+    if (rc != TG_OK)
+        return rc;
+    int64_t milli = 0;
+    if (quantity_parse(s, &milli, &why) != TG_OK)
+        return fail(w, v, "\"%s\" is not a quantity: it %s", s, why);
+    if (milli < 0)
+        return fail(w, v, "\"%s\" is negative", s);
+    q->text = arena_strdup(&w->p->arena, s);
+    if (!q->text)
+        return no_memory(w);
+    q->set = true;
+    q->milli = milli;
+    return TG_OK;
+}
+
+static const char *const resource_names[] = {"cpu", "memory", NULL};
+_Static_assert(RESOURCE_CPU == 1 << 0 && RESOURCE_MEMORY == 1 << 1,
+               "resource_names follows enum resource_name");
+
+/* clang-format off */
+static const struct field amount_fields[] = {
+    {.key = "cpu", .read = read_quantity, .offset = offsetof(struct resource_amounts, cpu)},
+    {.key = "memory", .read = read_quantity,
+     .offset = offsetof(struct resource_amounts, memory)},
+    {0},
+};
+static const struct field require_fields[] = {
+    {.key = "requests", .read = read_name_set,
+     .offset = offsetof(struct resources_config, require_requests),
+     .names = resource_names, .noun = "resource"},
+    {.key = "limits", .read = read_name_set,
+     .offset = offsetof(struct resources_config, require_limits),
+     .names = resource_names, .noun = "resource"},
+    {0},
+};
+static const struct field maximum_fields[] = {
+    MAP_FIELD("requests", struct resources_config, max_requests, amount_fields),
+    MAP_FIELD("limits", struct resources_config, max_limits, amount_fields),
+    {0},
+};
+static const struct field defaults_fields[] = {
+    MAP_FIELD("requests", struct resources_config, default_requests, amount_fields),
+    MAP_FIELD("limits", struct resources_config, default_limits, amount_fields),
+    {0},
+};
+/* The three nested mappings fill members of the config itself. */
+static const struct field resources_fields[] = {
+    COMMON_FIELDS(struct resources_config),
+    {.key = "require", .read = read_mapping, .sub = require_fields},
+    {.key = "maximum", .read = read_mapping, .sub = maximum_fields},
+    {.key = "defaults", .read = read_mapping, .sub = defaults_fields},
+    {0},
+};
+/* clang-format on */
+
+/* resources is remembered: its settings are checked against each other
+ * once the files are merged (policy_schema_finish). */
+static enum tg_rc read_resources_rule(struct walk *w, const struct field *f,
+                                      const struct ynode *v, void *base)
+{
+    mark_here(w, v, &w->st->resources_rule);
+    return read_mapping(w, f, v, base);
+}
+
 /* clang-format off */
 static const struct field no_secrets_in_env_fields[] = {
     COMMON_FIELDS(struct no_secrets_in_env_config),
@@ -892,6 +965,8 @@ static const struct field rules[] = {
     MAP_FIELD("hostPorts", struct policy, host_ports, host_ports_fields),
     MAP_FIELD("hostPath", struct policy, host_path, host_path_fields),
     MAP_FIELD("noSecretsInEnv", struct policy, no_secrets_in_env, no_secrets_in_env_fields),
+    {.key = "resources", .read = read_resources_rule,
+     .offset = offsetof(struct policy, resources), .sub = resources_fields},
     {0},
 };
 /* clang-format on */
@@ -945,6 +1020,11 @@ TABLE_FITS(host_namespaces_fields);
 TABLE_FITS(host_ports_fields);
 TABLE_FITS(host_path_fields);
 TABLE_FITS(no_secrets_in_env_fields);
+TABLE_FITS(amount_fields);
+TABLE_FITS(require_fields);
+TABLE_FITS(maximum_fields);
+TABLE_FITS(defaults_fields);
+TABLE_FITS(resources_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
@@ -1073,6 +1153,61 @@ static enum tg_rc fail_at_mark(struct tg_error *err, const struct schema_mark *m
     return tg_error_set(err, TG_EINVAL, m->source, m->line, m->column, "%s", text);
 }
 
+/* a > b, both set: "spec.rules.resources.<what_a> (<a>) is above <what_b> (<b>)" */
+static enum tg_rc amount_above(const struct schema_mark *m,
+                               const struct quantity_setting *a, const char *what_a,
+                               const struct quantity_setting *b, const char *what_b,
+                               const char *why, struct tg_error *err)
+{
+    if (!a->set || !b->set || a->milli <= b->milli)
+        return TG_OK;
+    char text[400];
+    snprintf(text, sizeof(text), "spec.rules.resources.%s (%s) is above %s (%s): %s",
+             what_a, a->text, what_b, b->text, why);
+    return fail_at_mark(err, m, text);
+}
+
+/* The resources settings against each other: a default the rule itself
+ * would refuse, a default request above the default limit (the API server
+ * would refuse the patched pod), or nothing to check at all. */
+static enum tg_rc resources_finish(const struct resources_config *r,
+                                   const struct schema_mark *m, struct tg_error *err)
+{
+    static const char *const max_why = "a pod fixed with it would still be refused";
+    static const char *const lim_why = "the API server refuses a request above its limit";
+    const struct resource_amounts *dr = &r->default_requests, *dl = &r->default_limits;
+    enum tg_rc rc = TG_OK;
+    if (!m->set || r->common.action == ACTION_OFF)
+        return TG_OK;
+    bool any_max = r->max_requests.cpu.set || r->max_requests.memory.set ||
+                   r->max_limits.cpu.set || r->max_limits.memory.set;
+    if (!r->require_requests && !r->require_limits && !any_max)
+        return fail_at_mark(
+            err, m,
+            "spec.rules.resources: nothing to check (require is empty and "
+            "no maximum is set); require requests or limits, set a maximum, "
+            "or set action: off");
+    rc = amount_above(m, &dr->cpu, "defaults.requests.cpu", &r->max_requests.cpu,
+                      "maximum.requests.cpu", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->memory, "defaults.requests.memory",
+                          &r->max_requests.memory, "maximum.requests.memory", max_why,
+                          err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dl->cpu, "defaults.limits.cpu", &r->max_limits.cpu,
+                          "maximum.limits.cpu", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dl->memory, "defaults.limits.memory", &r->max_limits.memory,
+                          "maximum.limits.memory", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->cpu, "defaults.requests.cpu", &dl->cpu,
+                          "defaults.limits.cpu", lim_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->memory, "defaults.requests.memory", &dl->memory,
+                          "defaults.limits.memory", lim_why, err);
+    return rc;
+}
+
 enum tg_rc policy_schema_finish(const struct policy *p,
                                 const struct policy_schema_state *st,
                                 struct tg_error *err)
@@ -1088,5 +1223,5 @@ enum tg_rc policy_schema_finish(const struct policy *p,
                             "spec.rules.allowedRegistries: no registries are listed, so "
                             "the rule would allow every image; list registries or set "
                             "action: off");
-    return TG_OK;
+    return resources_finish(&p->resources, &st->resources_rule, err);
 }
