@@ -69,7 +69,7 @@ static enum tg_rc judge_volume(const struct rule_ctx *ctx, const struct containe
         path ? fspath_normalise(path, norm, sizeof(norm)) : FSPATH_OK;
     if (!path || why != FSPATH_OK)
         return findings_addf(out, RULE_ID, pod, at, NULL,
-                             "hostPath volume \"%s\" has a path that %s, so it cannot be "
+                             "hostPath volume \"%s\": its path %s, so it cannot be "
                              "checked; use an absolute path without \"..\" elements",
                              name, path ? fspath_problem_text(why) : "is not a string");
     const struct strlist *allowed = &ctx->policy->host_path.allowed_paths;

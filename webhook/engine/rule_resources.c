@@ -146,7 +146,7 @@ static enum tg_rc malformed(const struct rule_ctx *ctx, const struct container *
     if (!at)
         return TG_ENOMEM;
     return findings_addf(out, RULE_ID, c, at, NULL,
-                         "resources.%s.%s \"%s\" is not a valid quantity (it %s); write "
+                         "resources.%s.%s \"%s\" is not a valid quantity: it %s; write "
                          "one such as %s, 1.5 or 2Gi",
                          kind, r->name, a->text, a->why, r->example);
 }

@@ -42,16 +42,17 @@ static const struct {
     {C1("'resources':{'requests':{'cpu':'1.2.3','memory':'1Gi'},'limits':{'memory':'1Gi'}"
         "}"),
      ON, 1, "/containers/0/resources/requests/cpu",
-     "resources.requests.cpu \"1.2.3\" is not a valid quantity (it has an unknown "
+     "resources.requests.cpu \"1.2.3\" is not a valid quantity: it has an unknown "
      "suffix"},
     {C1("'resources':{'requests':{'cpu':'1','memory':'1GB'},'limits':{'memory':'1Gi'}}"),
      ON, 1, "/containers/0/resources/requests/memory", "has an unknown suffix"},
     {C1("'resources':{'requests':{'cpu':'','memory':'1Gi'},'limits':{'memory':'1Gi'}}"),
-     ON, 1, "/containers/0/resources/requests/cpu", "(it is empty)"},
+     ON, 1, "/containers/0/resources/requests/cpu", "quantity: it is empty;"},
     {C1("'resources':{'requests':{'cpu':'1','memory':'1Gi'},'limits':{'memory':'-1Gi'}}"),
-     ON, 1, "/containers/0/resources/limits/memory", "(it is negative)"},
+     ON, 1, "/containers/0/resources/limits/memory", "quantity: it is negative;"},
     {C1("'resources':{'requests':{'cpu':true,'memory':'1Gi'},'limits':{'memory':'1Gi'}}"),
-     ON, 1, "/containers/0/resources/requests/cpu", "(it is not a string or a number)"},
+     ON, 1, "/containers/0/resources/requests/cpu",
+     "quantity: it is not a string or a number;"},
     /* maximums, compared across spellings */
     {C1(FULL), MAX("{limits: {memory: 256Mi}}"), 1,
      "/containers/0/resources/limits/memory",
