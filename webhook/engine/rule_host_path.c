@@ -116,10 +116,23 @@ static const json_t *host_path_volume(const struct rule_ctx *ctx, const char *na
     return NULL;
 }
 
+/* Has the pod any hostPath volume?  Most have none, and then no mount
+ * needs looking up. */
+static bool has_host_path(const struct rule_ctx *ctx)
+{
+    const json_t *vols = json_object_get(ctx->pod->spec, "volumes");
+    for (size_t i = 0; i < json_array_size(vols); i++) {
+        if (json_is_object(json_object_get(json_array_get(vols, i), "hostPath")))
+            return true;
+    }
+    return false;
+}
+
 enum tg_rc rule_host_path_eval(const struct rule_ctx *ctx, const struct container *c,
                                struct findings *out)
 {
-    if (!ctx->policy->host_path.require_read_only || !ctx->pod->pointer[0])
+    if (!ctx->policy->host_path.require_read_only || !ctx->pod->pointer[0] ||
+        !has_host_path(ctx))
         return TG_OK; /* an EphemeralContainers object has no volumes to resolve */
     const json_t *mounts = json_object_get(c->spec, "volumeMounts");
     for (size_t i = 0; i < json_array_size(mounts); i++) {

@@ -25,13 +25,59 @@
 
 #define RULE_ID "noSecretsInEnv"
 
-static bool matches_any(const struct strlist *l, const char *name)
+#define NAME_MAX_FOLDED 256
+
+/* `text` (len bytes) contains `lit` (n bytes)? */
+static bool contains(const char *text, size_t len, const char *lit, size_t n)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        if (name_pattern_matches_nocase(l->items[i], name))
+    if (n == 0)
+        return true;
+    const char *end = text + len;
+    for (const char *p = text; (size_t)(end - p) >= n; p++) {
+        p = memchr(p, lit[0], (size_t)(end - p) - n + 1);
+        if (!p)
+            return false;
+        if (memcmp(p, lit, n) == 0)
             return true;
     }
     return false;
+}
+
+/* An upper-cased pattern on an upper-cased name.  "*TEXT*", the shape of
+ * every default, is a search; the rest goes through the glob. */
+static bool pattern_hit(const char *pat, const char *upper, size_t len)
+{
+    size_t n = strlen(pat);
+    if (n >= 2 && pat[0] == '*' && pat[n - 1] == '*' && !memchr(pat + 1, '*', n - 2) &&
+        !memchr(pat + 1, '?', n - 2))
+        return contains(upper, len, pat + 1, n - 2);
+    return name_pattern_matches(pat, upper);
+}
+
+/* Does a pattern of `l` match the name?  `upper` is the name folded to
+ * upper case (len bytes), or NULL when it was too long to fold. */
+static bool matches_any(const struct strlist *l, const char *name, const char *upper,
+                        size_t len)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if ((upper && l->normalised) ? pattern_hit(l->normalised[i], upper, len)
+                                     : name_pattern_matches_nocase(l->items[i], name))
+            return true;
+    }
+    return false;
+}
+
+/* The name upper-cased into `buf` (NAME_MAX_FOLDED + 1 bytes), or NULL
+ * when it is longer. */
+static const char *fold(const char *name, char *buf, size_t *len)
+{
+    size_t n = strlen(name);
+    if (n > NAME_MAX_FOLDED)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = name[i] >= 'a' && name[i] <= 'z' ? (char)(name[i] - 'a' + 'A') : name[i];
+    *len = n;
+    return buf;
 }
 
 /* "$(A)$(B_2)": expanded from other variables, no literal of its own. */
@@ -73,10 +119,12 @@ static bool is_key_char(char c)
 
 /* An AWS access key id: AKIA (long-term) or ASIA (temporary) and 16
  * upper-case letters or digits, not inside a longer such run. */
-static bool has_aws_access_key_id(const char *v)
+static bool has_aws_access_key_id(const char *v, size_t len)
 {
-    for (const char *p = v; *p; p++) {
-        if ((p[0] != 'A' || (p[1] != 'K' && p[1] != 'S') || p[2] != 'I' || p[3] != 'A') ||
+    const char *end = v + len; /* v[len] is the NUL, which stops the checks below */
+    for (const char *p = memchr(v, 'A', len); p;
+         p = memchr(p + 1, 'A', (size_t)(end - p - 1))) {
+        if ((p[1] != 'K' && p[1] != 'S') || p[2] != 'I' || p[3] != 'A' ||
             (p > v && is_key_char(p[-1])))
             continue;
         size_t n = 4;
@@ -88,12 +136,15 @@ static bool has_aws_access_key_id(const char *v)
     return false;
 }
 
-/* What the literal value looks like, or NULL. */
-static const char *key_material(const char *v)
+/* What the literal value (len bytes) looks like, or NULL.  Both formats
+ * are at least 20 bytes long, which most values are not. */
+static const char *key_material(const char *v, size_t len)
 {
+    if (len < 20)
+        return NULL;
     if (has_pem_private_key(v))
         return "a PEM private key";
-    if (has_aws_access_key_id(v))
+    if (has_aws_access_key_id(v, len))
         return "an AWS access key id";
     return NULL;
 }
@@ -135,10 +186,17 @@ static enum tg_rc judge_var(const struct rule_ctx *ctx, const struct container *
 {
     const struct no_secrets_in_env_config *cfg = &ctx->policy->no_secrets_in_env;
     const char *name = json_string_value(json_object_get(var, "name"));
-    if (name && matches_any(&cfg->names, name) && !matches_any(&cfg->except_names, name))
+    char buf[NAME_MAX_FOLDED + 1];
+    size_t len = 0;
+    const char *upper = name ? fold(name, buf, &len) : NULL;
+    if (name && matches_any(&cfg->names, name, upper, len) &&
+        !matches_any(&cfg->except_names, name, upper, len))
         return judge_name(ctx, c, i, var, out);
-    const char *value = json_string_value(json_object_get(var, "value"));
-    const char *what = cfg->detect_values && value ? key_material(value) : NULL;
+    const json_t *value = json_object_get(var, "value");
+    const char *what =
+        cfg->detect_values && json_is_string(value)
+            ? key_material(json_string_value(value), json_string_length(value))
+            : NULL;
     if (!what)
         return TG_OK;
     const char *at = arena_printf(ctx->arena, "env/%zu/value", i);

@@ -44,8 +44,10 @@ static void read_amount(const json_t *v, struct amount *a)
         snprintf(a->text, sizeof(a->text), "%lld", (long long)n);
     } else if (json_is_real(v)) {
         snprintf(a->text, sizeof(a->text), "%.15g", json_real_value(v));
+    } else if (json_is_string(v) && json_string_length(v) < sizeof(a->text)) {
+        memcpy(a->text, json_string_value(v), json_string_length(v) + 1);
     } else if (json_is_string(v)) {
-        snprintf(a->text, sizeof(a->text), "%s", json_string_value(v));
+        snprintf(a->text, sizeof(a->text), "%s", json_string_value(v)); /* cut */
     } else {
         a->why = "is not a string or a number";
         return;

@@ -2,7 +2,6 @@
  * whether an exclusion or a mode override applies to an object. */
 #include "policy.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -12,7 +11,8 @@
  * cap of its own beyond what the loader already bounds. */
 #define POLICY_ARENA_CAP 0
 
-/* A list of static strings, in the policy's arena; false on OOM. */
+/* A list of static upper-case patterns, in the policy's arena, which are
+ * their own normalised form (policy.h); false on OOM. */
 static bool static_list(struct policy *p, struct strlist *l, const char *const *items,
                         size_t n)
 {
@@ -21,6 +21,7 @@ static bool static_list(struct policy *p, struct strlist *l, const char *const *
         return false;
     memcpy(copy, items, n * sizeof(*copy));
     l->items = copy;
+    l->normalised = copy;
     l->n = n;
     return true;
 }
@@ -168,9 +169,14 @@ bool label_selector_matches(const struct label_selector *sel, const json_t *labe
 
 /* Iterative glob with one backtrack point (the last '*'): linear in
  * practice, and no recursion for a hostile pattern like "*a*a*a*a*b". */
+/* ASCII only, without the locale's toupper(): env names are ASCII, and
+ * this runs for every env var against every pattern. */
 static bool same_char(char a, char b, bool fold)
 {
-    return a == b || (fold && toupper((unsigned char)a) == toupper((unsigned char)b));
+    if (a == b)
+        return true;
+    unsigned char x = (unsigned char)(a | 0x20);
+    return fold && x == (unsigned char)(b | 0x20) && x >= 'a' && x <= 'z';
 }
 
 static bool pattern_matches(const char *pattern, const char *name, bool fold)

@@ -36,11 +36,11 @@ enum rule_action {
 struct strlist {
     const char **items; /* owned by the policy arena */
     size_t n;
-    /* Image-prefix lists (exempt images, allowed registries) and hostPath
-     * prefixes only: each item normalised once at load
-     * (imgref_normalise_prefix, fspath_normalise), so matching a container
-     * is a string compare.  NULL for other lists; for image prefixes, NULL
-     * means normalise while matching. */
+    /* Image-prefix lists (exempt images, allowed registries), hostPath
+     * prefixes and env name patterns only: each item normalised once at
+     * load (imgref_normalise_prefix, fspath_normalise, upper-cased), so
+     * matching a container is a string compare.  NULL for other lists; for
+     * those three, NULL means normalise while matching. */
     const char **normalised;
 };
 

@@ -929,13 +929,31 @@ static enum tg_rc read_resources_rule(struct walk *w, const struct field *f,
     return read_mapping(w, f, v, base);
 }
 
+/* An env name pattern, kept upper-cased too: names are matched regardless
+ * of case, and folding each pattern once here spares doing it per env var. */
+static enum tg_rc normalise_upper(struct walk *w, const struct ynode *v, const char *s,
+                                  const char **out)
+{
+    (void)v;
+    size_t len = strlen(s);
+    char *u = arena_alloc(&w->p->arena, len + 1);
+    if (!u)
+        return no_memory(w);
+    for (size_t i = 0; i <= len; i++)
+        u[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+    *out = u;
+    return TG_OK;
+}
+
 /* clang-format off */
 static const struct field no_secrets_in_env_fields[] = {
     COMMON_FIELDS(struct no_secrets_in_env_config),
-    LIST_FIELD("names", struct no_secrets_in_env_config, names,
-               policy_check_env_name_pattern),
-    LIST_FIELD("exceptNames", struct no_secrets_in_env_config, except_names,
-               policy_check_env_name_pattern),
+    {.key = "names", .read = read_strlist,
+     .offset = offsetof(struct no_secrets_in_env_config, names),
+     .check = policy_check_env_name_pattern, .normalise = normalise_upper},
+    {.key = "exceptNames", .read = read_strlist,
+     .offset = offsetof(struct no_secrets_in_env_config, except_names),
+     .check = policy_check_env_name_pattern, .normalise = normalise_upper},
     BOOL_FIELD("detectValues", struct no_secrets_in_env_config, detect_values),
     {0},
 };

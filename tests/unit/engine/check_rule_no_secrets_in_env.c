@@ -14,6 +14,11 @@
 #define ON "    noSecretsInEnv: {action: enforce}\n"
 #define PEM                                                                              \
     "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----"
+#define LONG                                                                             \
+    "x0123456789012345678901234567890123456789012345678901234567890123456789"            \
+    "x0123456789012345678901234567890123456789012345678901234567890123456789"            \
+    "x0123456789012345678901234567890123456789012345678901234567890123456789"            \
+    "x0123456789012345678901234567890123456789012345678901234567890123456789"
 #define ENV1(name, rest)                                                                 \
     "'containers':[{'name':'a','env':[{'name':'" name "'," rest "}]}]"
 
@@ -57,6 +62,15 @@ static const struct {
      "    noSecretsInEnv: {action: enforce, names: ['*_pin']}\n", 1, NULL, NULL},
     {ENV1("DB_PASSWORD", "'value':'x'"),
      "    noSecretsInEnv: {action: enforce, names: ['*_PIN']}\n", 0, NULL, NULL},
+    /* patterns of other shapes: a prefix, '?', a whole name */
+    {ENV1("db_pass", "'value':'x'"),
+     "    noSecretsInEnv: {action: enforce, names: ['DB_?ASS*']}\n", 1, NULL, NULL},
+    {ENV1("Vault_Root", "'value':'x'"),
+     "    noSecretsInEnv: {action: enforce, names: [vault_root]}\n", 1, NULL, NULL},
+    {ENV1("VAULT_ROOTS", "'value':'x'"),
+     "    noSecretsInEnv: {action: enforce, names: [vault_root]}\n", 0, NULL, NULL},
+    /* a name too long to fold is matched the slow way, still by case */
+    {ENV1(LONG "_password", "'value':'x'"), ON, 1, NULL, NULL},
     /* key material, whatever the name */
     {ENV1("CONFIG", "'value':'" PEM "'"), ON, 1, "/containers/0/env/0/value",
      "env var \"CONFIG\" has a literal value that looks like a PEM private key"},
