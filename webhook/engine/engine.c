@@ -35,6 +35,20 @@ static const struct {
     {"topologySpreadConstraints", 0},
     {"readinessGates", 0},
     {"imagePullSecrets", 0},
+    /* inside members a rule reads, the parts none does: volume sources but
+     * hostPath (the hostPath rule reads volumes), and env sources (the
+     * noSecretsInEnv rule reads env, and of valueFrom only which source it
+     * names: a raw value is still there, and not null) */
+    {"projected", 0},
+    {"configMap", 0},
+    {"secret", 0},
+    {"downwardAPI", 0},
+    {"emptyDir", 0},
+    {"persistentVolumeClaim", 0},
+    {"secretKeyRef", 0},
+    {"configMapKeyRef", 0},
+    {"fieldRef", 0},
+    {"resourceFieldRef", 0},
     /* metadata, status, the request */
     {"annotations", 0},
     {"ownerReferences", 0},
