@@ -29,6 +29,7 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -Itests/support -Itests/fuzz -Wall -Wextra -Werror -Wno-unused-command-line-argument)
 # Every folder of webhook/ (its layering is the CMake build's to check).
 for d in webhook/*/; do cflags+=("-I${d%/}"); done
+cflags+=(-Iwebhook) # commands.h, between main.c and the two subcommands
 read -r -a pkgflags <<<"$(pkg-config --cflags libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 read -r -a libs <<<"$(pkg-config --libs libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 
