@@ -7,57 +7,61 @@
 #include "rules.h"
 
 /* Members whose object or array values are left unbuilt unless a rule that
- * is on reads them (read_by: enum rule_reads; 0 = nothing reads it). */
+ * is on reads them (read_by: enum rule_reads; 0 = nothing reads it).  Each
+ * name on the list costs a compare for every object or array in a review,
+ * so a member that only ever sits inside another (inside: its reads bit) is
+ * listed only while that one is built. */
 static const struct {
     const char *name;
     unsigned read_by;
+    unsigned inside;
 } members[] = {
     /* containers */
-    {"env", READS_ENV},
-    {"envFrom", 0},
-    {"volumeMounts", READS_VOLUME_MOUNTS},
-    {"volumeDevices", 0},
-    {"resources", READS_RESOURCES},
-    {"args", 0},
-    {"command", 0},
-    {"lifecycle", 0},
+    {"env", READS_ENV, 0},
+    {"envFrom", 0, 0},
+    {"volumeMounts", READS_VOLUME_MOUNTS, 0},
+    {"volumeDevices", 0, 0},
+    {"resources", READS_RESOURCES, 0},
+    {"args", 0, 0},
+    {"command", 0, 0},
+    {"lifecycle", 0, 0},
     /* probes: only whether one is there matters (rule_probes.c) */
-    {"livenessProbe", 0},
-    {"readinessProbe", 0},
-    {"startupProbe", 0},
+    {"livenessProbe", 0, 0},
+    {"readinessProbe", 0, 0},
+    {"startupProbe", 0, 0},
     /* pod spec */
-    {"volumes", READS_VOLUMES},
-    {"affinity", 0},
-    {"tolerations", 0},
-    {"nodeSelector", 0},
-    {"dnsConfig", 0},
-    {"hostAliases", 0},
-    {"topologySpreadConstraints", 0},
-    {"readinessGates", 0},
-    {"imagePullSecrets", 0},
+    {"volumes", READS_VOLUMES, 0},
+    {"affinity", 0, 0},
+    {"tolerations", 0, 0},
+    {"nodeSelector", 0, 0},
+    {"dnsConfig", 0, 0},
+    {"hostAliases", 0, 0},
+    {"topologySpreadConstraints", 0, 0},
+    {"readinessGates", 0, 0},
+    {"imagePullSecrets", 0, 0},
     /* inside members a rule reads, the parts none does: volume sources but
      * hostPath (the hostPath rule reads volumes), and env sources (the
      * noSecretsInEnv rule reads env, and of valueFrom only which source it
      * names: a raw value is still there, and not null) */
-    {"projected", 0},
-    {"configMap", 0},
-    {"secret", 0},
-    {"downwardAPI", 0},
-    {"emptyDir", 0},
-    {"persistentVolumeClaim", 0},
-    {"secretKeyRef", 0},
-    {"configMapKeyRef", 0},
-    {"fieldRef", 0},
-    {"resourceFieldRef", 0},
+    {"projected", 0, READS_VOLUMES},
+    {"configMap", 0, READS_VOLUMES},
+    {"secret", 0, READS_VOLUMES},
+    {"downwardAPI", 0, READS_VOLUMES},
+    {"emptyDir", 0, READS_VOLUMES},
+    {"persistentVolumeClaim", 0, READS_VOLUMES},
+    {"secretKeyRef", 0, READS_ENV},
+    {"configMapKeyRef", 0, READS_ENV},
+    {"fieldRef", 0, READS_ENV},
+    {"resourceFieldRef", 0, READS_ENV},
     /* metadata, status, the request */
-    {"annotations", 0},
-    {"ownerReferences", 0},
-    {"managedFields", 0},
-    {"status", 0},
-    {"options", 0},
-    {"resource", 0},
-    {"requestKind", 0},
-    {"requestResource", 0},
+    {"annotations", 0, 0},
+    {"ownerReferences", 0, 0},
+    {"managedFields", 0, 0},
+    {"status", 0, 0},
+    {"options", 0, 0},
+    {"resource", 0, 0},
+    {"requestKind", 0, 0},
+    {"requestResource", 0, 0},
 };
 
 _Static_assert(ARRAY_LEN(members) < ENGINE_UNREAD_CAP, "raise ENGINE_UNREAD_CAP");
@@ -74,7 +78,8 @@ const char *const *engine_unread_members(const struct policy *policy,
     }
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_LEN(members); i++) {
-        if (!(members[i].read_by & read))
+        if (!(members[i].read_by & read) &&
+            (!members[i].inside || (members[i].inside & read)))
             out[n++] = members[i].name;
     }
     out[n] = NULL;
