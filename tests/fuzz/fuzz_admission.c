@@ -1,8 +1,9 @@
 /* fuzz_admission.c -- an AdmissionReview body through admission_handle.
  *
  * Every input goes through three policies (enforce, mutate, audit; the
- * rules of issue 15 among them) on both endpoints.  Properties: the call answers TG_OK or TG_EINVAL with a
- * message; an answer is an AdmissionReview with the request's uid, a
+ * rules of issue 15 among them) on both endpoints.  Properties: the call
+ * answers TG_OK or TG_EINVAL with a message; an answer is an
+ * AdmissionReview with the request's uid, a
  * boolean `allowed`, and a status message when it denies, and never the
  * internal-error fallback (nothing here fails to allocate); a patch is base64
  * of a JSON array that the independent applier (tests/support/
