@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy_load.h"
+#include "workload.h"
 
 json_t *evalfix_json(const char *snippet)
 {
@@ -143,4 +144,49 @@ enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err)
     enum tg_rc rc = policy_load_buffer(text, strlen(text), "test.yaml", &p, err);
     policy_free(p);
     return rc;
+}
+
+static bool below_a_container(const char *pointer)
+{
+    return strstr(pointer, "/containers/") || strstr(pointer, "/initContainers/") ||
+           strstr(pointer, "/ephemeralContainers/");
+}
+
+void evalfix_check_row(const char *rule, const struct evalfix_row *row, size_t kind)
+{
+    struct evalfix ef;
+    evalfix_init(&ef);
+    evalfix_rules(&ef, row->rules);
+    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(evalfix_kinds[kind], row->spec)),
+                     TG_OK);
+    ck_assert_uint_eq(evalfix_count(&ef, rule), row->n);
+    for (size_t i = 0; i < row->n; i++) {
+        const struct finding *f = evalfix_get(&ef, rule, i);
+        ck_assert_int_eq(f->container_kind == CONTAINER_POD,
+                         !below_a_container(f->pointer));
+        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
+    }
+    if (row->n) {
+        const struct finding *f = evalfix_get(&ef, rule, 0);
+        if (row->pointer) {
+            char want[256];
+            snprintf(want, sizeof(want), "%s%s",
+                     workload_podspec_pointer(evalfix_kinds[kind]), row->pointer);
+            ck_assert_str_eq(f->pointer, want);
+        }
+        ck_assert_uint_eq(f->n_fixes, 0);
+        if (row->message)
+            ck_assert_msg(strstr(f->message, row->message), "%s", f->message);
+    }
+    evalfix_cleanup(&ef);
+}
+
+void evalfix_check_error_row(const struct evalfix_error_row *row)
+{
+    struct tg_error err = {0};
+    ck_assert_int_eq(evalfix_rules_error(row->rules, &err), TG_EINVAL);
+    ck_assert_str_eq(err.text, row->text);
+    ck_assert_int_eq(err.line, row->line);
+    ck_assert_int_eq(err.column, row->column);
+    ck_assert_str_eq(err.source, "test.yaml");
 }

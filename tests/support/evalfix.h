@@ -59,4 +59,30 @@ void evalfix_rules(struct evalfix *ef, const char *rules);
  * spec.rules' first line is line 6). */
 enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err);
 
+/* One row of a rule's table, judged in one pod-bearing kind. */
+struct evalfix_row {
+    const char *spec;    /* the pod spec's members (single-quoted) */
+    const char *rules;   /* the policy's spec.rules (evalfix_rules) */
+    size_t n;            /* findings of the rule */
+    const char *pointer; /* of the first finding, below the pod spec; NULL: any */
+    const char *message; /* part of the first finding's message; NULL: any */
+};
+
+/* Run `row` in evalfix_kinds[kind] and assert what it says, that the
+ * first finding has no fix (rows are for rules without configured fixes),
+ * and that a finding about a pod spec field, not below a container list,
+ * is of kind CONTAINER_POD. */
+void evalfix_check_row(const char *rule, const struct evalfix_row *row, size_t kind);
+
+/* A policy error row: spec.rules, and the error's line, column and text. */
+struct evalfix_error_row {
+    const char *rules;
+    int line, column;
+    const char *text;
+};
+
+/* Load `row->rules` and assert TG_EINVAL with that position and text in
+ * "test.yaml". */
+void evalfix_check_error_row(const struct evalfix_error_row *row);
+
 #endif

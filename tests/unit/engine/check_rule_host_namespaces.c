@@ -6,7 +6,6 @@
 #include "decide.h"
 #include "evalfix.h"
 #include "testutil.h"
-#include "workload.h"
 
 #define RULE "hostNamespaces"
 #define ON "    hostNamespaces: {action: enforce}\n"
@@ -15,13 +14,7 @@
     "'image':'x:1'}],'ephemeralContainers':[{'name':'e','image':'x:1'}]"
 
 /* The pod spec's members; what is found, at the pod spec's pointer. */
-static const struct {
-    const char *spec;
-    const char *rules;
-    size_t n;
-    const char *field; /* of the first finding, below the pod spec */
-    const char *message;
-} rows[] = {
+static const struct evalfix_row rows[] = {
     {C3, ON, 0, NULL, NULL},
     {"'hostNetwork':false,'hostPID':false,'hostIPC':null," C3, ON, 0, NULL, NULL},
     /* one finding per field, not per container of the three lists */
@@ -52,27 +45,8 @@ static const struct {
  * kind's pod spec, kind "pod", no fix even with mutate. */
 START_TEST(judges_pod_fields_in_every_kind)
 {
-    size_t row = (size_t)_i / EVALFIX_N_KINDS;
-    const char *kind = evalfix_kinds[(size_t)_i % EVALFIX_N_KINDS];
-    struct evalfix ef;
-    evalfix_init(&ef);
-    evalfix_rules(&ef, rows[row].rules);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(kind, rows[row].spec)), TG_OK);
-    ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[row].n);
-    if (rows[row].n) {
-        const struct finding *f = evalfix_get(&ef, RULE, 0);
-        char want[128];
-        snprintf(want, sizeof(want), "%s%s", workload_podspec_pointer(kind),
-                 rows[row].field);
-        ck_assert_str_eq(f->pointer, want);
-        ck_assert_int_eq(f->container_kind, CONTAINER_POD);
-        ck_assert_str_eq(f->container, "");
-        ck_assert_uint_eq(f->n_fixes, 0);
-        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
-        if (rows[row].message)
-            ck_assert_msg(strstr(f->message, rows[row].message), "%s", f->message);
-    }
-    evalfix_cleanup(&ef);
+    evalfix_check_row(RULE, &rows[(size_t)_i / EVALFIX_N_KINDS],
+                      (size_t)_i % EVALFIX_N_KINDS);
 }
 END_TEST
 
@@ -169,11 +143,7 @@ START_TEST(denial_names_the_pod_field)
 END_TEST
 
 /* Policy errors name the file, line and column. */
-static const struct {
-    const char *rules;
-    int line, column;
-    const char *text;
-} errors[] = {
+static const struct evalfix_error_row errors[] = {
     {"    hostNamespaces: {allow: [hostNet]}\n", 6, 30,
      "spec.rules.hostNamespaces.allow[0]: unknown host namespace \"hostNet\" (expected "
      "hostNetwork, hostPID, hostIPC)"},
@@ -188,12 +158,7 @@ static const struct {
 
 START_TEST(policy_errors_say_where)
 {
-    struct tg_error err = {0};
-    ck_assert_int_eq(evalfix_rules_error(errors[_i].rules, &err), TG_EINVAL);
-    ck_assert_str_eq(err.text, errors[_i].text);
-    ck_assert_int_eq(err.line, errors[_i].line);
-    ck_assert_int_eq(err.column, errors[_i].column);
-    ck_assert_str_eq(err.source, "test.yaml");
+    evalfix_check_error_row(&errors[_i]);
 }
 END_TEST
 

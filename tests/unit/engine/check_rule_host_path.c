@@ -15,13 +15,7 @@
 #define RO "'volumeMounts':[{'name':'h','mountPath':'/h','readOnly':true}]"
 #define RW "'volumeMounts':[{'name':'h','mountPath':'/h'}]"
 
-static const struct {
-    const char *spec;
-    const char *rules;
-    size_t n;
-    const char *pointer; /* of the first finding, below the pod spec */
-    const char *message;
-} rows[] = {
+static const struct evalfix_row rows[] = {
     /* other volumes are not hostPath */
     {"'volumes':[{'name':'e','emptyDir':{}},{'name':'h','hostPath':null}],"
      "'containers':[{'name':'a','volumeMounts':[{'name':'e','mountPath':'/e'}]}]",
@@ -89,27 +83,8 @@ static const struct {
 
 START_TEST(judges_host_paths_in_every_kind)
 {
-    size_t row = (size_t)_i / EVALFIX_N_KINDS;
-    const char *kind = evalfix_kinds[(size_t)_i % EVALFIX_N_KINDS];
-    struct evalfix ef;
-    evalfix_init(&ef);
-    evalfix_rules(&ef, rows[row].rules);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(kind, rows[row].spec)), TG_OK);
-    ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[row].n);
-    if (rows[row].n) {
-        const struct finding *f = evalfix_get(&ef, RULE, 0);
-        char want[160];
-        snprintf(want, sizeof(want), "%s%s", workload_podspec_pointer(kind),
-                 rows[row].pointer);
-        ck_assert_str_eq(f->pointer, want);
-        /* a volume is the pod's, a mount its container's */
-        ck_assert_int_eq(f->container_kind == CONTAINER_POD,
-                         strstr(want, "/volumes/") != NULL);
-        ck_assert_uint_eq(f->n_fixes, 0);
-        if (rows[row].message)
-            ck_assert_msg(strstr(f->message, rows[row].message), "%s", f->message);
-    }
-    evalfix_cleanup(&ef);
+    evalfix_check_row(RULE, &rows[(size_t)_i / EVALFIX_N_KINDS],
+                      (size_t)_i % EVALFIX_N_KINDS);
 }
 END_TEST
 
@@ -183,11 +158,7 @@ START_TEST(loads_normalised_paths)
 }
 END_TEST
 
-static const struct {
-    const char *rules;
-    int line, column;
-    const char *text;
-} errors[] = {
+static const struct evalfix_error_row errors[] = {
     {"    hostPath: {allowedPaths: [var/log]}\n", 6, 31,
      "spec.rules.hostPath.allowedPaths[0]: \"var/log\" is not an absolute path (expected "
      "an absolute path such as /var/log)"},
@@ -203,11 +174,7 @@ static const struct {
 
 START_TEST(policy_errors_say_where)
 {
-    struct tg_error err = {0};
-    ck_assert_int_eq(evalfix_rules_error(errors[_i].rules, &err), TG_EINVAL);
-    ck_assert_str_eq(err.text, errors[_i].text);
-    ck_assert_int_eq(err.line, errors[_i].line);
-    ck_assert_int_eq(err.column, errors[_i].column);
+    evalfix_check_error_row(&errors[_i]);
 }
 END_TEST
 

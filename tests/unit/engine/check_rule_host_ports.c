@@ -1,23 +1,13 @@
 /* check_rule_host_ports.c -- host ports in every container list and kind,
  * spelled out or implied by hostNetwork, against the allowed list. */
-#include <stdio.h>
-#include <string.h>
-
 #include "evalfix.h"
 #include "testutil.h"
-#include "workload.h"
 
 #define RULE "hostPorts"
 #define ON "    hostPorts: {action: enforce}\n"
 #define ALLOW "    hostPorts: {action: enforce, allowed: [53, 9000-9100]}\n"
 
-static const struct {
-    const char *spec; /* the pod spec's members */
-    const char *rules;
-    size_t n;
-    const char *pointer; /* of the first finding, below the pod spec */
-    const char *message;
-} rows[] = {
+static const struct evalfix_row rows[] = {
     /* container ports alone are not host ports */
     {"'containers':[{'name':'a','ports':[{'containerPort':80}]}]", ON, 0, NULL, NULL},
     {"'containers':[{'name':'a','ports':[{'containerPort':80,'hostPort':0}]}]", ON, 0,
@@ -65,24 +55,8 @@ static const struct {
 
 START_TEST(judges_host_ports_in_every_kind)
 {
-    size_t row = (size_t)_i / EVALFIX_N_KINDS;
-    const char *kind = evalfix_kinds[(size_t)_i % EVALFIX_N_KINDS];
-    struct evalfix ef;
-    evalfix_init(&ef);
-    evalfix_rules(&ef, rows[row].rules);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(kind, rows[row].spec)), TG_OK);
-    ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[row].n);
-    if (rows[row].n) {
-        const struct finding *f = evalfix_get(&ef, RULE, 0);
-        char want[160];
-        snprintf(want, sizeof(want), "%s%s", workload_podspec_pointer(kind),
-                 rows[row].pointer);
-        ck_assert_str_eq(f->pointer, want);
-        ck_assert_uint_eq(f->n_fixes, 0);
-        if (rows[row].message)
-            ck_assert_msg(strstr(f->message, rows[row].message), "%s", f->message);
-    }
-    evalfix_cleanup(&ef);
+    evalfix_check_row(RULE, &rows[(size_t)_i / EVALFIX_N_KINDS],
+                      (size_t)_i % EVALFIX_N_KINDS);
 }
 END_TEST
 
@@ -123,11 +97,7 @@ START_TEST(loads_ports_and_ranges)
 }
 END_TEST
 
-static const struct {
-    const char *rules;
-    int line, column;
-    const char *text;
-} errors[] = {
+static const struct evalfix_error_row errors[] = {
 #define EXPECTED "expected a port from 1 to 65535 or a range such as 9000-9100, got "
     {"    hostPorts: {allowed: [0]}\n", 6, 27,
      "spec.rules.hostPorts.allowed[0]: " EXPECTED "\"0\""},
@@ -150,11 +120,7 @@ static const struct {
 
 START_TEST(policy_errors_say_where)
 {
-    struct tg_error err = {0};
-    ck_assert_int_eq(evalfix_rules_error(errors[_i].rules, &err), TG_EINVAL);
-    ck_assert_str_eq(err.text, errors[_i].text);
-    ck_assert_int_eq(err.line, errors[_i].line);
-    ck_assert_int_eq(err.column, errors[_i].column);
+    evalfix_check_error_row(&errors[_i]);
 }
 END_TEST
 

@@ -1,14 +1,12 @@
 /* check_rule_no_secrets_in_env.c -- credential-looking env names with
  * literal values, key material in any value, in every container list and
  * kind; and no output ever carries a value. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admission.h"
 #include "evalfix.h"
 #include "testutil.h"
-#include "workload.h"
 
 #define RULE "noSecretsInEnv"
 #define ON "    noSecretsInEnv: {action: enforce}\n"
@@ -22,13 +20,7 @@
 #define ENV1(name, rest)                                                                 \
     "'containers':[{'name':'a','env':[{'name':'" name "'," rest "}]}]"
 
-static const struct {
-    const char *spec;
-    const char *rules;
-    size_t n;
-    const char *pointer; /* of the first finding, below the pod spec */
-    const char *message;
-} rows[] = {
+static const struct evalfix_row rows[] = {
     {ENV1("DB_PASSWORD", "'value':'x'"), ON, 1, "/containers/0/env/0/value",
      "env var \"DB_PASSWORD\" looks like a credential and has a literal value; put the "
      "value in a Secret and use valueFrom.secretKeyRef"},
@@ -104,26 +96,8 @@ static const struct {
 
 START_TEST(judges_env_in_every_kind)
 {
-    size_t row = (size_t)_i / EVALFIX_N_KINDS;
-    const char *kind = evalfix_kinds[(size_t)_i % EVALFIX_N_KINDS];
-    struct evalfix ef;
-    evalfix_init(&ef);
-    evalfix_rules(&ef, rows[row].rules);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(kind, rows[row].spec)), TG_OK);
-    ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[row].n);
-    if (rows[row].n) {
-        const struct finding *f = evalfix_get(&ef, RULE, 0);
-        if (rows[row].pointer) {
-            char want[160];
-            snprintf(want, sizeof(want), "%s%s", workload_podspec_pointer(kind),
-                     rows[row].pointer);
-            ck_assert_str_eq(f->pointer, want);
-        }
-        ck_assert_uint_eq(f->n_fixes, 0);
-        if (rows[row].message)
-            ck_assert_msg(strstr(f->message, rows[row].message), "%s", f->message);
-    }
-    evalfix_cleanup(&ef);
+    evalfix_check_row(RULE, &rows[(size_t)_i / EVALFIX_N_KINDS],
+                      (size_t)_i % EVALFIX_N_KINDS);
 }
 END_TEST
 
@@ -245,11 +219,7 @@ START_TEST(findings_hold_no_value)
 }
 END_TEST
 
-static const struct {
-    const char *rules;
-    int line, column;
-    const char *text;
-} errors[] = {
+static const struct evalfix_error_row errors[] = {
     {"    noSecretsInEnv: {names: ['']}\n", 6, 30,
      "spec.rules.noSecretsInEnv.names[0]: \"\" is not a valid environment variable name "
      "pattern (1 to 256 printable characters without '=' or spaces; '*' and '?' match "
@@ -267,11 +237,7 @@ static const struct {
 
 START_TEST(policy_errors_say_where)
 {
-    struct tg_error err = {0};
-    ck_assert_int_eq(evalfix_rules_error(errors[_i].rules, &err), TG_EINVAL);
-    ck_assert_str_eq(err.text, errors[_i].text);
-    ck_assert_int_eq(err.line, errors[_i].line);
-    ck_assert_int_eq(err.column, errors[_i].column);
+    evalfix_check_error_row(&errors[_i]);
 }
 END_TEST
 

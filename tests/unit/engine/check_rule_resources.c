@@ -8,7 +8,6 @@
 #include "decide.h"
 #include "evalfix.h"
 #include "testutil.h"
-#include "workload.h"
 
 #define RULE "resources"
 #define ON "    resources: {action: enforce}\n"
@@ -18,13 +17,7 @@
 #define C1(res) "'containers':[{'name':'a'," res "}]"
 #define MAX(m) "    resources: {action: enforce, maximum: " m "}\n"
 
-static const struct {
-    const char *spec;
-    const char *rules;
-    size_t n;
-    const char *pointer; /* of the first finding, below the pod spec */
-    const char *message;
-} rows[] = {
+static const struct evalfix_row rows[] = {
     {C1(FULL), ON, 0, NULL, NULL},
     /* the defaults ask for both requests and a memory limit */
     {"'containers':[{'name':'a'}]", ON, 3, "/containers/0/resources/requests/cpu",
@@ -89,26 +82,8 @@ static const struct {
 
 START_TEST(judges_resources_in_every_kind)
 {
-    size_t row = (size_t)_i / EVALFIX_N_KINDS;
-    const char *kind = evalfix_kinds[(size_t)_i % EVALFIX_N_KINDS];
-    struct evalfix ef;
-    evalfix_init(&ef);
-    evalfix_rules(&ef, rows[row].rules);
-    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(kind, rows[row].spec)), TG_OK);
-    ck_assert_uint_eq(evalfix_count(&ef, RULE), rows[row].n);
-    if (rows[row].n) {
-        const struct finding *f = evalfix_get(&ef, RULE, 0);
-        if (rows[row].pointer) {
-            char want[160];
-            snprintf(want, sizeof(want), "%s%s", workload_podspec_pointer(kind),
-                     rows[row].pointer);
-            ck_assert_str_eq(f->pointer, want);
-        }
-        ck_assert_uint_eq(f->n_fixes, 0); /* no defaults configured */
-        if (rows[row].message)
-            ck_assert_msg(strstr(f->message, rows[row].message), "%s", f->message);
-    }
-    evalfix_cleanup(&ef);
+    evalfix_check_row(RULE, &rows[(size_t)_i / EVALFIX_N_KINDS],
+                      (size_t)_i % EVALFIX_N_KINDS);
 }
 END_TEST
 
@@ -227,11 +202,7 @@ START_TEST(loads_quantities)
 }
 END_TEST
 
-static const struct {
-    const char *rules;
-    int line, column;
-    const char *text;
-} errors[] = {
+static const struct evalfix_error_row errors[] = {
     {"    resources: {maximum: {requests: {cpu: 1.2.3}}}\n", 6, 43,
      "spec.rules.resources.maximum.requests.cpu: \"1.2.3\" is not a quantity: it has an "
      "unknown suffix (expected one of Ki Mi Gi Ti Pi Ei, n u m k M G T P E, or an "
@@ -268,11 +239,7 @@ static const struct {
 
 START_TEST(policy_errors_say_where)
 {
-    struct tg_error err = {0};
-    ck_assert_int_eq(evalfix_rules_error(errors[_i].rules, &err), TG_EINVAL);
-    ck_assert_str_eq(err.text, errors[_i].text);
-    ck_assert_int_eq(err.line, errors[_i].line);
-    ck_assert_int_eq(err.column, errors[_i].column);
+    evalfix_check_error_row(&errors[_i]);
 }
 END_TEST
 
