@@ -19,28 +19,10 @@
  */
 #include <string.h>
 
-#include "buf.h"
 #include "fspath.h"
 #include "rules.h"
 
 #define RULE_ID "hostPath"
-
-/* The allowed paths as written, for messages ("/var/log, /opt/agent"). */
-static const char *allowed_list(const struct rule_ctx *ctx)
-{
-    const struct strlist *l = &ctx->policy->host_path.allowed_paths;
-    struct buf b;
-    buf_init(&b, 0);
-    for (size_t i = 0; i < l->n && i < 6; i++) {
-        if (buf_appendf(&b, "%s%s", i ? ", " : "", l->items[i]) != TG_OK)
-            break;
-    }
-    if (l->n > 6 && buf_appendf(&b, ", and %zu more", l->n - 6) != TG_OK)
-        buf_reset(&b);
-    const char *s = arena_strdup(ctx->arena, buf_str(&b));
-    buf_cleanup(&b);
-    return s ? s : "";
-}
 
 static bool is_allowed(const struct strlist *l, const char *path)
 {
@@ -85,7 +67,7 @@ static enum tg_rc judge_volume(const struct rule_ctx *ctx, const struct containe
                          "hostPath volume \"%s\" mounts %s from the node, which is not "
                          "under an allowed path (%s); use another volume type, or a "
                          "path the policy allows",
-                         name, norm, allowed_list(ctx));
+                         name, norm, rules_list_text(ctx->arena, allowed, 6));
 }
 
 enum tg_rc rule_host_path_eval_pod(const struct rule_ctx *ctx,

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* Rows name their members: a rule may have a container hook, a pod hook,
  * or both, and say which unbuilt members it reads. */
 static const struct rule table[] = {
@@ -57,6 +59,21 @@ const struct rule *rule_find(const char *id)
             return &table[i];
     }
     return NULL;
+}
+
+const char *rules_list_text(struct arena *a, const struct strlist *l, size_t max)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < l->n && i < max; i++) {
+        if (buf_appendf(&b, "%s%s", i ? ", " : "", l->items[i]) != TG_OK)
+            break;
+    }
+    if (l->n > max && buf_appendf(&b, ", and %zu more", l->n - max) != TG_OK)
+        buf_reset(&b);
+    const char *s = arena_strdup(a, buf_str(&b));
+    buf_cleanup(&b);
+    return s ? s : "";
 }
 
 const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p)

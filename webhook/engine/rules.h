@@ -65,6 +65,11 @@ const struct rule *rules_table(size_t *n);
 /* The rule with this id, or NULL. */
 const struct rule *rule_find(const char *id);
 
+/* The first `max` items of `l` as written, for a message: "a, b, and 3
+ * more".  "" when the arena is full (the message loses the list, not the
+ * finding). */
+const char *rules_list_text(struct arena *a, const struct strlist *l, size_t max);
+
 /* The common part of the rule's config in `p`. */
 const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p);
 
