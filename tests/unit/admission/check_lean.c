@@ -43,10 +43,8 @@ static const char *const object_sources[] = {
 };
 
 static const char *const review_sources[] = {
-    "reviews/typical-allowed.json",
-    "reviews/typical-denied.json",
-    "reviews/large.json",
-    "rules/secrets-review.json",
+    "reviews/typical-allowed.json", "reviews/typical-denied.json", "reviews/large.json",
+    "rules/secrets-review.json",    "rules/host-review.json",
 };
 
 /* NULL: policy_new_default(); otherwise a path under the source tree. */
