@@ -114,6 +114,7 @@ run --policy "$SRC/policies" --mode audit - <"$kubectl_dump"
 check "audit mode exits 0" 0 "$status"
 contains "audit summary by rule" "by rule: pinnedTags=1 runAsNonRoot=1 probes=1" "$TMP/out"
 contains "audit summary by namespace" "by namespace: shop=3" "$TMP/out"
+contains "audit summary by kind" "by kind: Pod=3" "$TMP/out"
 contains "audit findings are warnings" "warn  [pinnedTags]" "$TMP/out"
 
 # AdmissionReviews get the webhook's answer, same uid and apiVersion

@@ -17,12 +17,12 @@
 #include "admission.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check_eval.h"
 #include "check_output.h"
 #include "commands.h"
 #include "engine.h"
 #include "facts_gather.h"
 #include "manifest.h"
+#include "object_verdict.h"
 #include "policy_load.h"
 #include "registry_opts.h"
 #include "rules.h"
@@ -261,8 +261,8 @@ static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc
     arena_init(&a, CHECK_FACTS_ARENA);
     enum tg_rc rc = gather_facts(run, doc->object, &a, &facts);
     if (rc == TG_OK)
-        rc = check_eval_object(run->policy, doc->object, &facts, run->opts->fix, &entry,
-                               err);
+        rc = object_verdict_eval(run->policy, doc->object, &facts, run->opts->fix, &entry,
+                                 err);
     arena_cleanup(&a);
     if (rc != TG_OK) {
         if (rc == TG_EINVAL) { /* place the engine's message in the file */
@@ -344,11 +344,8 @@ static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
     }
     if (rc != TG_OK)
         return rc;
-    if (o->force_audit || o->force_enforce) {
-        /* The command line wins over the file, overrides included. */
-        (*out)->mode = o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE;
-        (*out)->n_overrides = 0;
-    }
+    if (o->force_audit || o->force_enforce) /* the command line wins over the file */
+        policy_force_mode(*out, o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE);
     return TG_OK;
 }
 

@@ -35,9 +35,13 @@ static int count_up(json_t *counts, const char *key)
     return json_object_set_new(counts, key, json_integer(n + 1));
 }
 
-static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
-                            json_t *by_ns)
+struct counts {
+    json_t *sum, *by_rule, *by_ns, *by_kind;
+};
+
+static int summarize_object(const json_t *obj, const struct counts *c)
 {
+    json_t *sum = c->sum;
     int rc = count_up(sum, "objects");
     const char *decision = str(obj, "decision");
     rc |= count_up(sum, strcmp(decision, "deny") == 0       ? "denied"
@@ -50,8 +54,9 @@ static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
         if (strcmp(str(f, "severity"), "violation") != 0)
             continue;
         rc |= count_up(sum, "violations");
-        rc |= count_up(by_rule, str(f, "rule"));
-        rc |= count_up(by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_rule, str(f, "rule"));
+        rc |= count_up(c->by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_kind, str(obj, "kind")[0] ? str(obj, "kind") : "-");
     }
     return rc;
 }
@@ -60,18 +65,18 @@ enum tg_rc check_summarize(json_t *report)
 {
     json_t *sum = json_pack("{s:i,s:i,s:i,s:i,s:i}", "objects", 0, "denied", 0, "allowed",
                             0, "excluded", 0, "violations", 0);
-    json_t *by_rule = json_object();
-    json_t *by_ns = json_object();
-    int rc = (!sum || !by_rule || !by_ns) ? -1 : 0;
+    struct counts c = {sum, json_object(), json_object(), json_object()};
+    int rc = (!sum || !c.by_rule || !c.by_ns || !c.by_kind) ? -1 : 0;
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
     {
         if (rc == 0)
-            rc = summarize_object(obj, sum, by_rule, by_ns);
+            rc = summarize_object(obj, &c);
     }
-    rc |= json_object_set_new(sum, "byRule", by_rule);
-    rc |= json_object_set_new(sum, "byNamespace", by_ns);
+    rc |= json_object_set_new(sum, "byRule", c.by_rule);
+    rc |= json_object_set_new(sum, "byNamespace", c.by_ns);
+    rc |= json_object_set_new(sum, "byKind", c.by_kind);
     rc |= json_object_set_new(report, "summary", sum);
     return rc ? TG_ENOMEM : TG_OK;
 }
@@ -112,8 +117,10 @@ static void text_object(const json_t *obj, FILE *out)
     if (!json_array_size(findings) && strcmp(decision, "deny") != 0)
         return;
     const char *ns = str(obj, "namespace");
-    fprintf(out, "%s:%lld: %s %s%s%s: %s\n", str(obj, "source"), num(obj, "line"),
-            str(obj, "kind"), ns, ns[0] ? "/" : "", str(obj, "name"), decision);
+    if (num(obj, "line") > 0) /* from a file; a listed object is named by itself */
+        fprintf(out, "%s:%lld: ", str(obj, "source"), num(obj, "line"));
+    fprintf(out, "%s %s%s%s: %s\n", str(obj, "kind"), ns, ns[0] ? "/" : "",
+            str(obj, "name"), decision);
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f)
@@ -139,8 +146,12 @@ static void render_text(const json_t *report, FILE *out)
             "violation(s)\n",
             num(sum, "objects"), num(sum, "denied"), num(sum, "allowed"),
             num(sum, "excluded"), num(sum, "violations"));
+    if (json_object_get(sum, "listed")) /* tollgate audit */
+        fprintf(out, "  %lld object(s) listed, %lld reported through their controller\n",
+                num(sum, "listed"), num(sum, "owned"));
     print_counts(out, "by rule", json_object_get(sum, "byRule"));
     print_counts(out, "by namespace", json_object_get(sum, "byNamespace"));
+    print_counts(out, "by kind", json_object_get(sum, "byKind"));
 }
 
 static void xml_escaped(FILE *out, const char *s)
@@ -176,7 +187,9 @@ static void junit_case(const json_t *obj, FILE *out)
     xml_escaped(out, str(obj, "namespace"));
     fputc('/', out);
     xml_escaped(out, str(obj, "name"));
-    fprintf(out, " (line %lld)\">\n", num(obj, "line"));
+    if (num(obj, "line") > 0)
+        fprintf(out, " (line %lld)", num(obj, "line"));
+    fputs("\">\n", out);
     if (strcmp(str(obj, "decision"), "deny") == 0) {
         fputs("      <failure type=\"tollgate\" message=\"denied by policy\">", out);
         size_t i;
@@ -207,7 +220,8 @@ static void render_junit(const json_t *report, FILE *out)
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"tollgate\" tests=\"%lld\" failures=\"%lld\">\n",
             num(sum, "objects"), num(sum, "denied"));
-    fputs("  <testsuite name=\"tollgate check\">\n", out);
+    const char *command = str(report, "command");
+    fprintf(out, "  <testsuite name=\"tollgate %s\">\n", command[0] ? command : "check");
     const json_t *policy = json_object_get(report, "policy");
     if (policy) {
         fputs("    <properties>\n      <property name=\"policy.name\" value=\"", out);

@@ -62,6 +62,12 @@ enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode
     return TREAT_DENY;
 }
 
+bool decide_would_deny(const struct finding *f, enum policy_mode mode)
+{
+    return mode == POLICY_AUDIT && f->severity == FINDING_VIOLATION &&
+           f->action != ACTION_AUDIT;
+}
+
 const char *decide_finding_subject(struct arena *a, const struct finding *fnd)
 {
     if (fnd->container_kind == CONTAINER_POD)
@@ -237,12 +243,11 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
         return TG_ENOMEM;
     for (size_t i = 0; i < f->n; i++) {
         const struct finding *fnd = &f->items[i];
-        bool violation = fnd->severity == FINDING_VIOLATION;
         if (t[i] == TREAT_DENY) {
             v->n_denied++;
             continue;
         }
-        if (v->mode == POLICY_AUDIT && violation && fnd->action != ACTION_AUDIT) {
+        if (decide_would_deny(fnd, v->mode)) {
             v->would_deny = true;
             v->n_denied++;
         }

@@ -84,6 +84,12 @@ struct policy *policy_new_default(void)
     return p;
 }
 
+void policy_force_mode(struct policy *p, enum policy_mode mode)
+{
+    p->mode = mode;
+    p->n_overrides = 0;
+}
+
 void policy_free(struct policy *p)
 {
     if (!p)

@@ -247,6 +247,11 @@ struct policy *policy_new_default(void);
 
 void policy_free(struct policy *p); /* NULL-safe */
 
+/* One mode for every object, as a command line asks for it (`check --mode`,
+ * `audit --as-enforced`): spec.mode becomes `mode` and the overrides are
+ * dropped.  Only on a policy the caller owns, before it is shared. */
+void policy_force_mode(struct policy *p, enum policy_mode mode);
+
 /* Does an image prefix of `l` cover `name` (a normalised image name)?
  * imgref_name_has_prefix for each, with the normalised forms when the
  * loader made them. */

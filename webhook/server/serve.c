@@ -20,6 +20,7 @@
 #include "registry_opts.h"
 #include "reload.h"
 #include "req.h"
+#include "serve_audit.h"
 #include "serve_config.h"
 #include "server.h"
 #include "snapshot.h"
@@ -181,11 +182,18 @@ int cmd_serve(int argc, char **argv)
         log_startup_error("cannot start the server", &err);
         status = 1;
     }
+    struct serve_audit *audit = NULL;
+    if (status == 0 && serve_audit_start(&cfg, registry, &audit, &err) != TG_OK) {
+        log_startup_error("cannot start the background audit", &err);
+        status = 2;
+    }
     if (status == 0) {
         log_listening(&cfg);
         control_loop(&r, srv, &signals);
+        serve_audit_request_stop(audit); /* it ends while requests drain */
         drain(srv, &cfg, &signals);
     }
+    serve_audit_stop(audit); /* releases the Lease */
     server_stop(srv);
     registry_free(registry); /* after the server: no lookup runs any more */
     snapshot_clear();

@@ -113,7 +113,8 @@ START_TEST(one_image)
     char image[256];
     expand(rows[_i].image, image, sizeof(image));
     const char *images[] = {image};
-    struct facts_query q = {images, 1, rows[_i].need, registry_now_ms() + 3000};
+    struct facts_query q = {images, 1, rows[_i].need,
+                            registry_now_ms() + 3000 + valgrind_slack_ms()};
     struct arena a;
     arena_init(&a, 0);
     struct facts f;
@@ -121,7 +122,8 @@ START_TEST(one_image)
     ck_assert_uint_eq(f.n, 1);
     const struct image_fact *it = facts_find(&f, image);
     ck_assert_ptr_nonnull(it);
-    ck_assert_int_eq(it->status, rows[_i].status);
+    ck_assert_msg(it->status == rows[_i].status, "status %d (want %d): %s", it->status,
+                  rows[_i].status, it->error ? it->error : "no error");
     if (it->status == FACT_OK) {
         ck_assert_str_eq(it->digest, man_digest);
         ck_assert_int_eq(it->has_config_user, rows[_i].user != NULL);
