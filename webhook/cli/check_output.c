@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "object_verdict.h"
+
 enum tg_rc check_format_parse(const char *name, enum check_format *out)
 {
     static const struct {
@@ -100,16 +102,6 @@ static long long num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* Who a finding is about, as decide_finding_subject() says it:
- * "container \"app\"", or "pod" for a pod spec's own field. */
-static void subject(const json_t *f, char *buf, size_t len)
-{
-    if (strcmp(str(f, "containerType"), "pod") == 0)
-        snprintf(buf, len, "pod");
-    else
-        snprintf(buf, len, "%s \"%s\"", str(f, "containerType"), str(f, "container"));
-}
-
 static void text_object(const json_t *obj, FILE *out)
 {
     const json_t *findings = json_object_get(obj, "findings");
@@ -126,7 +118,7 @@ static void text_object(const json_t *obj, FILE *out)
     json_array_foreach(findings, i, f)
     {
         char who[300];
-        subject(f, who, sizeof(who));
+        object_verdict_subject(f, who, sizeof(who));
         fprintf(out, "  %-5s [%s] %s (%s): %s\n", str(f, "outcome"), str(f, "rule"), who,
                 str(f, "pointer"), str(f, "message"));
     }
@@ -199,7 +191,7 @@ static void junit_case(const json_t *obj, FILE *out)
             if (strcmp(str(f, "outcome"), "deny") != 0)
                 continue;
             char who[300];
-            subject(f, who, sizeof(who));
+            object_verdict_subject(f, who, sizeof(who));
             fprintf(out, "[%s] ", str(f, "rule"));
             xml_escaped(out, who);
             fputs(" (", out);
@@ -256,7 +248,7 @@ static json_t *sarif_result(const json_t *obj, const json_t *f)
     snprintf(where, sizeof(where), "%s/%s%s%s%s", str(obj, "kind"), ns, ns[0] ? "/" : "",
              str(obj, "name"), str(f, "pointer"));
     char who[300], text[2048];
-    subject(f, who, sizeof(who));
+    object_verdict_subject(f, who, sizeof(who));
     snprintf(text, sizeof(text), "%s (%s): %s", who, str(f, "pointer"),
              str(f, "message"));
     json_int_t line = json_integer_value(json_object_get(obj, "line"));
