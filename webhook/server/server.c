@@ -224,17 +224,22 @@ static bool is_json_type(const char *ctype)
     return *rest == '\0' || *rest == ';';
 }
 
-/* Content-Length over the cap is refused before a byte of the body is read. */
-static bool declared_too_big(struct MHD_Connection *c, size_t cap)
+/* Content-Length over the cap is refused before a byte of the body is read;
+ * one within it is *declared (0 when there is none). */
+static bool declared_too_big(struct MHD_Connection *c, size_t cap, size_t *declared)
 {
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    *declared = 0;
     if (!cl)
         return false;
     char *end = NULL;
     errno = 0;
     unsigned long long n = strtoull(cl, &end, 10);
-    return errno == ERANGE || (end != cl && n > cap);
+    bool too_big = errno == ERANGE || (end != cl && n > cap);
+    if (!too_big && end != cl)
+        *declared = (size_t)n;
+    return too_big;
 }
 
 /* First call, headers only: route, or queue the error answer. */
@@ -256,8 +261,10 @@ static enum MHD_Result on_headers(struct listener *l, struct MHD_Connection *c,
         if (!is_json_type(ct))
             return reject(srv, c, req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                           "Content-Type must be application/json");
-        if (declared_too_big(c, srv->cfg->max_body_bytes))
+        size_t declared;
+        if (declared_too_big(c, srv->cfg->max_body_bytes, &declared))
             return reject_too_large(srv, c, req);
+        req_expect(req, declared);
     }
     req->route = d->route;
     return MHD_YES;

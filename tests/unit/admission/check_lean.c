@@ -20,12 +20,11 @@
 #include "admission.h"
 #include "alloc_json.h"
 #include "engine.h"
-#include "jptr.h"
 #include "manifest.h"
 #include "policy.h"
 #include "policy_load.h"
 #include "testutil.h"
-#include "workload.h"
+#include "variant.h"
 
 static const char *const object_sources[] = {
     "manifests/cronjob.yaml",
@@ -70,28 +69,6 @@ static struct policy *load_policy(const char *rel)
     return p;
 }
 
-/* The first container's env in a copy of `object`, changed: a difference
- * only in a member nobody reads (or, under a policy that reads env, one
- * that changes no verdict).  NULL when the object has no container. */
-static json_t *with_env_changed(const json_t *object)
-{
-    const char *kind = json_string_value(json_object_get(object, "kind"));
-    const char *podspec = workload_podspec_pointer(kind);
-    if (!podspec)
-        return NULL;
-    json_t *copy = json_deep_copy(object);
-    char pointer[256];
-    snprintf(pointer, sizeof(pointer), "%s/containers/0", podspec);
-    json_t *c = jptr_get_mut(copy, pointer);
-    if (!json_is_object(c)) {
-        json_decref(copy);
-        return NULL;
-    }
-    json_object_set_new(c, "env",
-                        json_pack("[{s:s,s:s}]", "name", "CHANGED", "value", "1"));
-    return copy;
-}
-
 /* An AdmissionReview text for `object`, or NULL when the change does not
  * apply to it. */
 static char *review_text(const json_t *object, enum change change)
@@ -105,7 +82,7 @@ static char *review_text(const json_t *object, enum change change)
     ck_assert_ptr_nonnull(req);
     if (change != CREATE) {
         json_t *old =
-            change == UPDATE_SAME ? json_deep_copy(object) : with_env_changed(object);
+            change == UPDATE_SAME ? json_deep_copy(object) : variant_env_changed(object);
         if (!old) {
             json_decref(req);
             return NULL;
