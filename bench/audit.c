@@ -198,13 +198,13 @@ static enum tg_rc render_all(const struct audit_report *r, size_t *bytes)
     return TG_OK;
 }
 
-/* engine_unread_members but ownerReferences, which the audit reads. */
-static const char *const *lean_keys(void)
+/* engine_unread_members for `p` but ownerReferences, which the audit reads. */
+static const char *const *lean_keys(const struct policy *p)
 {
-    static const char *keys[64];
+    static const char *keys[ENGINE_UNREAD_CAP];
+    const char *unread[ENGINE_UNREAD_CAP];
     size_t n = 0;
-    for (const char *const *k = engine_unread_members; *k && n + 1 < ARRAY_LEN(keys);
-         k++) {
+    for (const char *const *k = engine_unread_members(p, unread); *k; k++) {
         if (strcmp(*k, "ownerReferences") != 0)
             keys[n++] = *k;
     }
@@ -213,12 +213,13 @@ static const char *const *lean_keys(void)
 }
 
 /* The page's bytes to a tree, as --parser says. */
-static json_t *parse_page(const struct options *o, const struct buf *text)
+static json_t *parse_page(const struct options *o, const struct policy *p,
+                          const struct buf *text)
 {
     json_t *out = NULL;
     if (strcmp(o->parser, "jansson") == 0)
         return json_loadb(buf_str(text), buf_len(text), 0, NULL);
-    struct jsondec_opts jo = {.raw_keys = lean_keys()};
+    struct jsondec_opts jo = {.raw_keys = lean_keys(p)};
     bool lean = strcmp(o->parser, "lean") == 0;
     if (jsondec_parse_opts(buf_str(text), buf_len(text), "page", lean ? &jo : NULL, &out,
                            NULL) != TG_OK)
@@ -245,7 +246,7 @@ static enum tg_rc one_scan(const struct policy *p, const struct options *o, bool
         /* Making the page's bytes stands for the network: not the scan's work. */
         rc = page_text(&text, pg, o, owned);
         double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        json_t *list = rc == TG_OK ? parse_page(o, &text) : NULL;
+        json_t *list = rc == TG_OK ? parse_page(o, p, &text) : NULL;
         f->parse_s += since(t0);
         rc = list ? judge_page(&s, list, &f->judge_s) : TG_ENOMEM;
         t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
