@@ -141,14 +141,15 @@ STAGE static enum tg_rc stage_reports(struct audit_report *r, size_t *bytes)
 }
 
 /* The page's bytes to a tree, as --parser says. */
-STAGE static json_t *stage_parse(const struct options *o, const struct buf *text)
+STAGE static json_t *stage_parse(const struct options *o, const struct policy *p,
+                                 const struct buf *text)
 {
     if (strcmp(o->parser, "jansson") == 0) /* as kube_client did before jsondec */
         return json_loadb(buf_str(text), buf_len(text), JSON_REJECT_DUPLICATES, NULL);
-    const char *unread[64];
-    audit_scan_unread_members(unread, ARRAY_LEN(unread));
+    const char *unread[ENGINE_UNREAD_CAP];
     bool lean = strcmp(o->parser, "lean") == 0;
-    const struct kube_body body = {buf_str(text), buf_len(text), lean ? unread : NULL};
+    const struct kube_body body = {buf_str(text), buf_len(text),
+                                   lean ? audit_scan_unread_members(p, unread) : NULL};
     json_t *out = NULL;
     return kube_decode_object(&body, "GET /api/v1/pods", &out, NULL) == TG_OK ? out
                                                                               : NULL;
@@ -180,7 +181,7 @@ static enum tg_rc one_scan(const struct policy *p, const struct options *o, bool
         /* Making the page's bytes stands for the network: not the scan's work. */
         rc = podlist_page(&text, pg, &lo);
         double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        json_t *list = rc == TG_OK ? stage_parse(o, &text) : NULL;
+        json_t *list = rc == TG_OK ? stage_parse(o, p, &text) : NULL;
         f->parse_s += since(t0);
         t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         rc = list ? stage_judge(&s, list) : TG_ENOMEM;

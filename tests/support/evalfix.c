@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_load.h"
+#include "workload.h"
+
 json_t *evalfix_json(const char *snippet)
 {
     size_t len = strlen(snippet);
@@ -77,4 +80,113 @@ const char *evalfix_pod(const char *pod_security_context, const char *containers
              pod_security_context ? pod_security_context : "",
              pod_security_context ? "," : "", containers);
     return text;
+}
+
+const char *const evalfix_kinds[EVALFIX_N_KINDS] = {
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "ReplicationController",
+    "CronJob",
+    "PodTemplate",
+};
+
+const char *evalfix_object(const char *kind, const char *spec)
+{
+    static char text[16384];
+    const char *open = "'spec':{'template':{'spec':{", *close = "}}}";
+    if (strcmp(kind, "Pod") == 0) {
+        open = "'spec':{";
+        close = "}";
+    } else if (strcmp(kind, "CronJob") == 0) {
+        open = "'spec':{'jobTemplate':{'spec':{'template':{'spec':{";
+        close = "}}}}}";
+    } else if (strcmp(kind, "PodTemplate") == 0) {
+        open = "'template':{'spec':{";
+        close = "}}";
+    }
+    int n = snprintf(text, sizeof(text),
+                     "{'kind':'%s','metadata':{'name':'w','namespace':'ns'},%s%s%s}",
+                     kind, open, spec, close);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+static char *rules_document(const char *rules)
+{
+    static char text[16384];
+    int n = snprintf(text, sizeof(text),
+                     "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: t}\n"
+                     "spec:\n  rules:\n%s",
+                     rules);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+void evalfix_rules(struct evalfix *ef, const char *rules)
+{
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    const char *text = rules_document(rules);
+    ck_assert_msg(policy_load_buffer(text, strlen(text), "test.yaml", &p, &err) == TG_OK,
+                  "%s:%d:%d: %s", err.source, err.line, err.column, err.text);
+    policy_free(ef->policy);
+    ef->policy = p;
+}
+
+enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err)
+{
+    struct policy *p = NULL;
+    const char *text = rules_document(rules);
+    enum tg_rc rc = policy_load_buffer(text, strlen(text), "test.yaml", &p, err);
+    policy_free(p);
+    return rc;
+}
+
+static bool below_a_container(const char *pointer)
+{
+    return strstr(pointer, "/containers/") || strstr(pointer, "/initContainers/") ||
+           strstr(pointer, "/ephemeralContainers/");
+}
+
+void evalfix_check_row(const char *rule, const struct evalfix_row *row, size_t kind)
+{
+    struct evalfix ef;
+    evalfix_init(&ef);
+    evalfix_rules(&ef, row->rules);
+    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(evalfix_kinds[kind], row->spec)),
+                     TG_OK);
+    ck_assert_uint_eq(evalfix_count(&ef, rule), row->n);
+    for (size_t i = 0; i < row->n; i++) {
+        const struct finding *f = evalfix_get(&ef, rule, i);
+        ck_assert_int_eq(f->container_kind == CONTAINER_POD,
+                         !below_a_container(f->pointer));
+        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
+    }
+    if (row->n) {
+        const struct finding *f = evalfix_get(&ef, rule, 0);
+        if (row->pointer) {
+            char want[256];
+            snprintf(want, sizeof(want), "%s%s",
+                     workload_podspec_pointer(evalfix_kinds[kind]), row->pointer);
+            ck_assert_str_eq(f->pointer, want);
+        }
+        ck_assert_uint_eq(f->n_fixes, 0);
+        if (row->message)
+            ck_assert_msg(strstr(f->message, row->message), "%s", f->message);
+    }
+    evalfix_cleanup(&ef);
+}
+
+void evalfix_check_error_row(const struct evalfix_error_row *row)
+{
+    struct tg_error err = {0};
+    ck_assert_int_eq(evalfix_rules_error(row->rules, &err), TG_EINVAL);
+    ck_assert_str_eq(err.text, row->text);
+    ck_assert_int_eq(err.line, row->line);
+    ck_assert_int_eq(err.column, row->column);
+    ck_assert_str_eq(err.source, "test.yaml");
 }

@@ -1,6 +1,7 @@
 /* object_verdict.c -- mutate, then validate, one object as the cluster would. */
 #include "object_verdict.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "decide.h"
@@ -126,4 +127,14 @@ out:
     findings_cleanup(&val.f);
     arena_cleanup(&a);
     return rc;
+}
+
+void object_verdict_subject(const json_t *finding, char *buf, size_t len)
+{
+    const char *type = json_string_value(json_object_get(finding, "containerType"));
+    const char *name = json_string_value(json_object_get(finding, "container"));
+    if (type && strcmp(type, "pod") == 0)
+        snprintf(buf, len, "pod");
+    else
+        snprintf(buf, len, "%s \"%s\"", type ? type : "", name ? name : "");
 }

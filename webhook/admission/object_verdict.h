@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "facts.h"
@@ -33,5 +34,11 @@ TG_MUST_CHECK enum tg_rc object_verdict_eval(const struct policy *policy,
                                              const json_t *object,
                                              const struct facts *facts, bool keep_fixed,
                                              json_t **entry, struct tg_error *err);
+
+/* Who a report entry's finding is about, as decide_finding_subject()
+ * says it: "container \"app\"" ("initContainer \"init\"", ...), or "pod"
+ * for a pod spec's own field (containerType "pod"); into `buf` (`len`
+ * bytes, cut to fit). */
+void object_verdict_subject(const json_t *finding, char *buf, size_t len);
 
 #endif

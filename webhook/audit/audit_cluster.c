@@ -35,8 +35,8 @@ enum tg_rc audit_cluster_scan(struct kube_client *c, const struct audit_cluster_
 {
     struct audit_cluster_stats st = {0};
     struct kube_workloads w;
-    const char *unread[64];
-    audit_scan_unread_members(unread, ARRAY_LEN(unread));
+    const char *unread[ENGINE_UNREAD_CAP];
+    audit_scan_unread_members(scan->policy, unread);
     enum tg_rc rc = kube_workloads_discover(c, &w, err);
     for (size_t i = 0; rc == TG_OK && i < w.n; i++) {
         struct pass p = {.scan = scan, .res = w.res[i], .opts = o, .mark = scan->counts};

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "audit_kinds.h"
 #include "buf.h"
+#include "object_verdict.h"
 #include "rules.h"
 
 #define REPORT_ARENA_CAP (256u << 20)
@@ -193,9 +194,10 @@ static enum tg_rc rule_result(struct audit_report *r, const json_t *findings,
         }
         out->n_findings++;
         out->n_violations += strcmp(str(f, "severity"), "violation") == 0;
-        rc = buf_appendf(&b, "%s%s \"%s\" (%s): %s", out->n_findings > 1 ? "; " : "",
-                         str(f, "containerType"), str(f, "container"), str(f, "pointer"),
-                         str(f, "message"));
+        char who[300];
+        object_verdict_subject(f, who, sizeof(who));
+        rc = buf_appendf(&b, "%s%s (%s): %s", out->n_findings > 1 ? "; " : "", who,
+                         str(f, "pointer"), str(f, "message"));
     }
     if (rc == TG_OK) {
         out->message = bounded(&r->arena, buf_str(&b), buf_len(&b));

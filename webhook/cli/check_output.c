@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "object_verdict.h"
+
 enum tg_rc check_format_parse(const char *name, enum check_format *out)
 {
     static const struct {
@@ -115,8 +117,9 @@ static void text_object(const json_t *obj, FILE *out)
     const json_t *f;
     json_array_foreach(findings, i, f)
     {
-        fprintf(out, "  %-5s [%s] %s \"%s\" (%s): %s\n", str(f, "outcome"),
-                str(f, "rule"), str(f, "containerType"), str(f, "container"),
+        char who[300];
+        object_verdict_subject(f, who, sizeof(who));
+        fprintf(out, "  %-5s [%s] %s (%s): %s\n", str(f, "outcome"), str(f, "rule"), who,
                 str(f, "pointer"), str(f, "message"));
     }
 }
@@ -187,9 +190,11 @@ static void junit_case(const json_t *obj, FILE *out)
         {
             if (strcmp(str(f, "outcome"), "deny") != 0)
                 continue;
-            fprintf(out, "[%s] %s \"", str(f, "rule"), str(f, "containerType"));
-            xml_escaped(out, str(f, "container"));
-            fputs("\" (", out);
+            char who[300];
+            object_verdict_subject(f, who, sizeof(who));
+            fprintf(out, "[%s] ", str(f, "rule"));
+            xml_escaped(out, who);
+            fputs(" (", out);
             xml_escaped(out, str(f, "pointer"));
             fputs("): ", out);
             xml_escaped(out, str(f, "message"));
@@ -209,6 +214,16 @@ static void render_junit(const json_t *report, FILE *out)
             num(sum, "objects"), num(sum, "denied"));
     const char *command = str(report, "command");
     fprintf(out, "  <testsuite name=\"tollgate %s\">\n", command[0] ? command : "check");
+    const json_t *policy = json_object_get(report, "policy");
+    if (policy) {
+        fputs("    <properties>\n      <property name=\"policy.name\" value=\"", out);
+        xml_escaped(out, str(policy, "name"));
+        fputs("\"/>\n      <property name=\"policy.source\" value=\"", out);
+        xml_escaped(out, str(policy, "source"));
+        fprintf(out, "\"/>\n      <property name=\"policy.builtIn\" value=\"%s\"/>\n",
+                json_is_true(json_object_get(policy, "builtIn")) ? "true" : "false");
+        fputs("    </properties>\n", out);
+    }
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
@@ -232,9 +247,10 @@ static json_t *sarif_result(const json_t *obj, const json_t *f)
     char where[512];
     snprintf(where, sizeof(where), "%s/%s%s%s%s", str(obj, "kind"), ns, ns[0] ? "/" : "",
              str(obj, "name"), str(f, "pointer"));
-    char text[2048];
-    snprintf(text, sizeof(text), "%s \"%s\" (%s): %s", str(f, "containerType"),
-             str(f, "container"), str(f, "pointer"), str(f, "message"));
+    char who[300], text[2048];
+    object_verdict_subject(f, who, sizeof(who));
+    snprintf(text, sizeof(text), "%s (%s): %s", who, str(f, "pointer"),
+             str(f, "message"));
     json_int_t line = json_integer_value(json_object_get(obj, "line"));
     return json_pack("{s:s,s:s,s:{s:s},s:[{s:{s:{s:s},s:{s:I}},s:[{s:s}]}]}", "ruleId",
                      str(f, "rule"), "level", sarif_level(f), "message", "text", text,
@@ -257,11 +273,16 @@ static enum tg_rc render_sarif(const json_t *report, FILE *out)
                 rc = json_array_append_new(results, sarif_result(obj, f));
         }
     }
-    json_t *doc = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o}]}", "$schema",
-                            "https://json.schemastore.org/sarif-2.1.0.json", "version",
-                            "2.1.0", "runs", "tool", "driver", "name", "tollgate",
-                            "version", TOLLGATE_VERSION, "informationUri",
-                            "https://tollgate.dev", "results", results);
+    /* The policy that gave the verdict, in the run's property bag (SARIF
+     * 2.1.0 section 3.8): a report from the built-in defaults says so. */
+    const json_t *policy = json_object_get(report, "policy");
+    json_t *props = json_pack("{s:O?}", "policy", policy);
+    json_t *doc =
+        json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o,s:o}]}", "$schema",
+                  "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
+                  "runs", "tool", "driver", "name", "tollgate", "version",
+                  TOLLGATE_VERSION, "informationUri", "https://tollgate.dev", "results",
+                  results, "properties", props);
     if (rc != 0 || !doc || json_dumpf(doc, out, JSON_INDENT(2)) != 0) {
         json_decref(doc);
         return TG_ENOMEM;

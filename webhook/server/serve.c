@@ -9,7 +9,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,13 +30,17 @@
 #define TICK_MS 100 /* reaper and signal latency */
 #define MAX_CA_PEM (1024 * 1024)
 
-/* Library set-up that must happen before any thread starts. */
-static void init_process(sigset_t *signals)
+/* Library set-up that must happen before any thread starts.  libcurl only
+ * for the background audit, whose API client wants it before the first
+ * client is made (kube_client.h): the registry sets it up at its first
+ * lookup itself, and OpenSSL's start-up costs ~2 MB of resident memory
+ * that a server needing neither does not pay (bench/README.md). */
+static void init_process(const struct serve_config *cfg, sigset_t *signals)
 {
     alloc_json_install();
     json_object_seed(0);
-    OPENSSL_init_ssl(0, NULL);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (cfg->audit_interval_s)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(signals);
     sigaddset(signals, SIGTERM);
@@ -166,7 +169,7 @@ int cmd_serve(int argc, char **argv)
     }
     tlog_set_level(cfg.log_level);
     sigset_t signals;
-    init_process(&signals);
+    init_process(&cfg, &signals);
     struct reload r;
     struct buf ca;
     buf_init(&ca, MAX_CA_PEM);
@@ -199,6 +202,6 @@ int cmd_serve(int argc, char **argv)
     snapshot_clear();
     tlscreds_clear();
     buf_cleanup(&ca);
-    curl_global_cleanup();
+    curl_global_cleanup(); /* set up above or by the registry's first lookup, if at all */
     return status;
 }

@@ -9,6 +9,8 @@
 #include "audit_fixture.h"
 #include "audit_report.h"
 #include "audit_scan.h"
+#include "object_verdict.h"
+#include "policy_load.h"
 #include "testutil.h"
 
 static struct policy *load_policy(const char *rel)
@@ -328,6 +330,41 @@ START_TEST(unreadable_object_is_an_error_result)
 }
 END_TEST
 
+/* A finding about a pod spec field reads "pod (pointer)" in the report, as
+ * in a denial: no container to name. */
+START_TEST(pod_field_findings_name_the_pod)
+{
+    static const char text[] =
+        "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: host}\n"
+        "spec:\n  rules:\n    hostNamespaces: {action: enforce}\n";
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    ck_assert_int_eq(policy_load_buffer(text, strlen(text), "t", &p, &err), TG_OK);
+    json_t *object = json_loads(
+        "{\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"agent\",\"namespace\":\"mon\"},"
+        "\"spec\":{\"template\":{\"spec\":{\"hostPID\":true,\"containers\":[{\"name\":"
+        "\"a\",\"image\":\"x:1\"}]}}}}",
+        0, NULL);
+    json_t *entry = NULL;
+    ck_assert_int_eq(object_verdict_eval(p, object, NULL, false, &entry, &err), TG_OK);
+    json_t *entries = json_pack("[o]", entry);
+    struct audit_report *r = report_of(p, entries);
+    json_t *mon = namespace_report(r, "mon");
+    const json_t *host = result_of(mon, "agent", "hostNamespaces");
+    ck_assert_ptr_nonnull(host);
+    ck_assert_str_eq(s_of(host, "result"), "fail");
+    ck_assert_str_eq(s_of(host, "severity"), "high");
+    ck_assert_msg(
+        strncmp(s_of(host, "message"), "pod (/spec/template/spec/hostPID): ", 35) == 0,
+        "%s", s_of(host, "message"));
+    json_decref(mon);
+    audit_report_free(r);
+    json_decref(entries);
+    json_decref(object);
+    policy_free(p);
+}
+END_TEST
+
 START_TEST(severities_are_the_crds)
 {
     ck_assert_str_eq(audit_report_severity("runAsNonRoot"), "high");
@@ -396,6 +433,7 @@ static Suite *audit_report_suite(void)
     tcase_add_test(tc, cluster_report_has_the_totals);
     tcase_add_test(tc, violations_by_rule_and_namespace);
     tcase_add_test(tc, unreadable_object_is_an_error_result);
+    tcase_add_test(tc, pod_field_findings_name_the_pod);
     tcase_add_test(tc, severities_are_the_crds);
     tcase_add_test(tc, survives_allocation_failures);
     suite_add_tcase(s, tc);
