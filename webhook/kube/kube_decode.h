@@ -3,11 +3,11 @@
  * What kube_client makes of a 2xx body, on its own so that it can be tested
  * and measured (bench_audit) without a server.  The body is decoded with
  * tollgate's jsondec (jsondec.h): the tree json_loadb(JSON_REJECT_DUPLICATES)
- * would build -- the same values, the same rejections -- at about a third
- * of the CPU (bench_audit's pods: 127,000 instructions each, not 339,000).
- * Members named in raw_keys may be left as their JSON text instead of being
- * built (jsondec_opts): in a list of pods, the managedFields, status and
- * annotations nobody reads cost a third of the decoding and half the tree.
+ * would build -- the same values, the same rejections -- at a third of the
+ * CPU or less (bench/README.md).  Members named in raw_keys may be left as
+ * their JSON text instead of being built (jsondec_opts): in a list of pods,
+ * the managedFields, status and annotations nobody reads cost over a third
+ * of the decoding and half the tree.
  *
  * What a body gives:
  *   - empty: an empty object (a DELETE through some proxies answers so);
