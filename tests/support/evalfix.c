@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
+#include "jsonpatch_ref.h"
+#include "patch.h"
+#include "workload.h"
+
 json_t *evalfix_json(const char *snippet)
 {
     size_t len = strlen(snippet);
@@ -37,14 +42,19 @@ void evalfix_cleanup(struct evalfix *ef)
     policy_free(ef->policy);
 }
 
-enum tg_rc evalfix_run(struct evalfix *ef, const char *snippet)
+static enum tg_rc evaluate(struct evalfix *ef, json_t *object)
 {
     findings_cleanup(&ef->findings);
     json_decref(ef->object);
-    ef->object = evalfix_json(snippet);
+    ef->object = object;
     struct tg_error err;
     return engine_eval(ef->policy, ef->object, &ef->facts, &ef->arena, &ef->findings,
                        NULL, &err);
+}
+
+enum tg_rc evalfix_run(struct evalfix *ef, const char *snippet)
+{
+    return evaluate(ef, evalfix_json(snippet));
 }
 
 size_t evalfix_count(const struct evalfix *ef, const char *rule)
@@ -77,4 +87,86 @@ const char *evalfix_pod(const char *pod_security_context, const char *containers
              pod_security_context ? pod_security_context : "",
              pod_security_context ? "," : "", containers);
     return text;
+}
+
+const char *const evalfix_kinds[] = {
+    "Pod", "Deployment", "ReplicaSet",  "StatefulSet",           "DaemonSet",
+    "Job", "CronJob",    "PodTemplate", "ReplicationController", NULL};
+
+const char *evalfix_workload(const char *kind, const char *podspec)
+{
+    static char text[16384];
+    const char *pointer = workload_podspec_pointer(kind);
+    ck_assert_ptr_nonnull(pointer);
+    json_t *o = evalfix_json(podspec);
+    /* wrap from the innermost step out: /spec/template/spec */
+    for (const char *end = pointer + strlen(pointer); end > pointer;) {
+        const char *slash = end - 1;
+        while (*slash != '/')
+            slash--;
+        json_t *outer = json_object();
+        ck_assert_int_eq(
+            json_object_setn_new(outer, slash + 1, (size_t)(end - slash - 1), o), 0);
+        o = outer;
+        end = slash;
+    }
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "metadata",
+                        json_pack("{s:s,s:s}", "name", "w", "namespace", "ns"));
+    char *dump = json_dumps(o, JSON_COMPACT);
+    ck_assert_ptr_nonnull(dump);
+    ck_assert_uint_lt(strlen(dump), sizeof(text));
+    memcpy(text, dump, strlen(dump) + 1);
+    free(dump);
+    json_decref(o);
+    return text;
+}
+
+void evalfix_check_kinds(struct evalfix *ef, const char *rule, const char *podspec,
+                         const struct evalfix_expect *want)
+{
+    for (size_t k = 0; evalfix_kinds[k]; k++) {
+        const char *kind = evalfix_kinds[k];
+        ck_assert_int_eq(evalfix_run(ef, evalfix_workload(kind, podspec)), TG_OK);
+        ck_assert_msg(evalfix_count(ef, rule) == want->n, "%s: %zu %s findings, want %zu",
+                      kind, evalfix_count(ef, rule), rule, want->n);
+        if (!want->n)
+            continue;
+        const struct finding *f = evalfix_get(ef, rule, 0);
+        char pointer[512];
+        snprintf(pointer, sizeof(pointer), "%s%s", workload_podspec_pointer(kind),
+                 want->pointer);
+        ck_assert_str_eq(f->pointer, pointer);
+        ck_assert_msg(strstr(f->message, want->message), "%s: message: %s", kind,
+                      f->message);
+        ck_assert_uint_eq(f->n_fixes, want->n_fixes);
+        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
+    }
+}
+
+size_t evalfix_apply_fixes(struct evalfix *ef)
+{
+    const struct fix **fixes =
+        calloc(ef->findings.n * FINDING_MAX_FIXES + 1, sizeof(*fixes));
+    ck_assert_ptr_nonnull(fixes);
+    size_t n = 0;
+    for (size_t i = 0; i < ef->findings.n; i++) {
+        const struct finding *f = &ef->findings.items[i];
+        if (decide_treatment(f, ef->policy->mode, STAGE_MUTATE) != TREAT_FIX)
+            continue;
+        for (size_t k = 0; k < f->n_fixes; k++)
+            fixes[n++] = &f->fixes[k];
+    }
+    struct patch_result r;
+    ck_assert_int_eq(patch_build(ef->object, fixes, n, NULL, &r), TG_OK);
+    free(fixes);
+    json_t *copy = json_deep_copy(ef->object);
+    char why[256];
+    ck_assert_msg(jsonpatch_ref_apply(copy, r.ops, why) == 0, "patch does not apply: %s",
+                  why);
+    ck_assert_msg(json_equal(copy, r.patched), "the applier and the builder disagree");
+    size_t n_ops = json_array_size(r.ops);
+    patch_result_cleanup(&r);
+    ck_assert_int_eq(evaluate(ef, copy), TG_OK);
+    return n_ops;
 }

@@ -12,6 +12,8 @@ static const struct rule table[] = {
      rule_allowed_registries_eval},
     {"imagePullPolicy", offsetof(struct policy, image_pull_policy),
      rule_image_pull_policy_eval},
+    /* container hardening */
+    {"privileged", offsetof(struct policy, privileged), rule_privileged_eval},
 };
 
 const struct rule *rules_table(size_t *n)

@@ -38,6 +38,8 @@ struct policy *policy_new_default(void)
     /* enforce with no list: off until registries are named */
     common_default(&p->allowed_registries.common, ACTION_ENFORCE);
     common_default(&p->image_pull_policy.common, ACTION_OFF);
+    /* container hardening: off until a policy asks (restricted.yaml does) */
+    common_default(&p->privileged.common, ACTION_OFF);
     return p;
 }
 

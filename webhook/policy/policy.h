@@ -138,6 +138,14 @@ struct image_pull_policy_config {
     struct rule_common common; /* must be first; default action off */
 };
 
+/* Container hardening (issue 15): privileged, allowPrivilegeEscalation,
+ * capabilities, readOnlyRootFilesystem, seccompProfile.  Off in the
+ * built-in defaults, so a policy written before they existed keeps its
+ * verdicts; policies/restricted.yaml turns them on. */
+struct privileged_config {
+    struct rule_common common; /* must be first; no keys of its own */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -152,12 +160,16 @@ struct policy {
     struct probes_config probes;
     struct allowed_registries_config allowed_registries;
     struct image_pull_policy_config image_pull_policy;
+
+    /* container hardening */
+    struct privileged_config privileged;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`
  * means): mode enforce; runAsNonRoot, pinnedTags and probes (liveness,
  * readiness; defaults 5/10/1/3) enforce; allowedRegistries enforce with no
- * list, which is off; imagePullPolicy off; allow_on_lookup_failure true
+ * list, which is off; imagePullPolicy and the container-hardening rules
+ * (privileged, ...) off; allow_on_lookup_failure true
  * everywhere; no exclusions or overrides.  name is "default" and source
  * "built-in defaults" (static strings).  NULL on OOM.  Free with
  * policy_free(). */

@@ -723,6 +723,14 @@ static const struct field image_pull_policy_fields[] = {
 };
 /* clang-format on */
 
+/* Container hardening. */
+/* clang-format off */
+static const struct field privileged_fields[] = {
+    COMMON_FIELDS(struct privileged_config),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -734,6 +742,8 @@ static const struct field rules[] = {
      .sub = allowed_registries_fields},
     MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy,
               image_pull_policy_fields),
+    /* container hardening */
+    MAP_FIELD("privileged", struct policy, privileged, privileged_fields),
     {0},
 };
 /* clang-format on */
@@ -783,6 +793,7 @@ TABLE_FITS(probe_default_fields);
 TABLE_FITS(probes_fields);
 TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
+TABLE_FITS(privileged_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
