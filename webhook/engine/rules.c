@@ -14,6 +14,8 @@ static const struct rule table[] = {
      rule_image_pull_policy_eval},
     /* container hardening */
     {"privileged", offsetof(struct policy, privileged), rule_privileged_eval},
+    {"allowPrivilegeEscalation", offsetof(struct policy, allow_privilege_escalation),
+     rule_allow_privilege_escalation_eval},
 };
 
 const struct rule *rules_table(size_t *n)

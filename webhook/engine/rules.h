@@ -61,5 +61,8 @@ enum tg_rc rule_image_pull_policy_eval(const struct rule_ctx *ctx,
 /* container hardening */
 enum tg_rc rule_privileged_eval(const struct rule_ctx *ctx, const struct container *c,
                                 struct findings *out);
+enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
+                                                const struct container *c,
+                                                struct findings *out);
 
 #endif

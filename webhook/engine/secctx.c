@@ -2,6 +2,7 @@
 #include "secctx.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* The member `field` of `sc`, or NULL when absent or null. */
 static const json_t *member(const json_t *sc, const char *field)
@@ -38,6 +39,13 @@ struct secctx_field secctx_effective(const struct podspec *pod, const struct con
 const char *secctx_pointer(struct arena *a, const struct secctx_field *f)
 {
     return arena_printf(a, "%s/securityContext/%s", f->base, f->field);
+}
+
+bool secctx_capability_is(const char *written, const char *name)
+{
+    if (strncasecmp(written, "CAP_", 4) == 0 && strncasecmp(name, "CAP_", 4) != 0)
+        written += 4;
+    return strcasecmp(written, name) == 0;
 }
 
 bool secctx_is_windows(const struct podspec *pod)

@@ -45,6 +45,13 @@ const json_t *secctx_container(const struct container *c, const char *field);
 /* "<base>/securityContext/<field>", from `a`; NULL when `a` is full. */
 const char *secctx_pointer(struct arena *a, const struct secctx_field *f);
 
+/* Does `written` (an item of capabilities.add or .drop) name capability
+ * `name` ("SYS_ADMIN") the way the container runtimes read it?  containerd
+ * and CRI-O compare in any case and CRI-O also takes a "CAP_" prefix, so
+ * "sys_admin" and "CAP_SYS_ADMIN" grant SYS_ADMIN too.  (The API server
+ * and Pod Security Admission compare exactly, as written.) */
+bool secctx_capability_is(const char *written, const char *name);
+
 /* Is this a Windows pod (spec.os.name "windows")? */
 bool secctx_is_windows(const struct podspec *pod);
 

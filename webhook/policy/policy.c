@@ -40,6 +40,7 @@ struct policy *policy_new_default(void)
     common_default(&p->image_pull_policy.common, ACTION_OFF);
     /* container hardening: off until a policy asks (restricted.yaml does) */
     common_default(&p->privileged.common, ACTION_OFF);
+    common_default(&p->allow_privilege_escalation.common, ACTION_OFF);
     return p;
 }
 

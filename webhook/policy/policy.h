@@ -146,6 +146,10 @@ struct privileged_config {
     struct rule_common common; /* must be first; no keys of its own */
 };
 
+struct allow_privilege_escalation_config {
+    struct rule_common common; /* must be first */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -163,6 +167,7 @@ struct policy {
 
     /* container hardening */
     struct privileged_config privileged;
+    struct allow_privilege_escalation_config allow_privilege_escalation;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

@@ -731,6 +731,13 @@ static const struct field privileged_fields[] = {
 };
 /* clang-format on */
 
+/* clang-format off */
+static const struct field allow_privilege_escalation_fields[] = {
+    COMMON_FIELDS(struct allow_privilege_escalation_config),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -744,6 +751,8 @@ static const struct field rules[] = {
               image_pull_policy_fields),
     /* container hardening */
     MAP_FIELD("privileged", struct policy, privileged, privileged_fields),
+    MAP_FIELD("allowPrivilegeEscalation", struct policy, allow_privilege_escalation,
+              allow_privilege_escalation_fields),
     {0},
 };
 /* clang-format on */
@@ -794,6 +803,7 @@ TABLE_FITS(probes_fields);
 TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(privileged_fields);
+TABLE_FITS(allow_privilege_escalation_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);

@@ -26,7 +26,7 @@ static const char *const kinds[] = {
 static const char *const rules[] = {"runAsNonRoot", "pinnedTags", "probes",
                                     "allowedRegistries", "imagePullPolicy",
                                     /* container hardening */
-                                    "privileged", "other"};
+                                    "privileged", "allowPrivilegeEscalation", "other"};
 static const char *const actions[] = {"enforce", "audit", "mutate", "other"};
 static const char *const results[] = {"ok", "failed"};
 /* HTTP answers given before the engine runs; the last slot is "other". */

@@ -784,7 +784,7 @@ END_TEST
 /* ---- container hardening (issue 15) --------------------------------- */
 
 /* Off in the built-in defaults and in a file that does not name them. */
-static const char *const hardening_rules[] = {"privileged"};
+static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation"};
 
 START_TEST(hardening_rules_are_off_by_default)
 {
@@ -814,6 +814,8 @@ static const struct {
      0, NULL},
     {"spec: {rules: {privileged: {action: mutate}}}\n", "privileged", ACTION_MUTATE, 0, 0,
      NULL},
+    {"spec: {rules: {allowPrivilegeEscalation: {action: mutate}}}\n",
+     "allowPrivilegeEscalation", ACTION_MUTATE, 0, 0, NULL},
     {"spec:\n  rules:\n    privileged: {action: on}\n", NULL, 0, 6, 26,
      "spec.rules.privileged.action: expected one of enforce, audit, mutate, off, got "
      "\"on\""},
