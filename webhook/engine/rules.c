@@ -16,6 +16,7 @@ static const struct rule table[] = {
     {"privileged", offsetof(struct policy, privileged), rule_privileged_eval},
     {"allowPrivilegeEscalation", offsetof(struct policy, allow_privilege_escalation),
      rule_allow_privilege_escalation_eval},
+    {"capabilities", offsetof(struct policy, capabilities), rule_capabilities_eval},
 };
 
 const struct rule *rules_table(size_t *n)

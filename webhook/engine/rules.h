@@ -64,5 +64,7 @@ enum tg_rc rule_privileged_eval(const struct rule_ctx *ctx, const struct contain
 enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
                                                 const struct container *c,
                                                 struct findings *out);
+enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct container *c,
+                                  struct findings *out);
 
 #endif

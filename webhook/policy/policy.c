@@ -41,6 +41,7 @@ struct policy *policy_new_default(void)
     /* container hardening: off until a policy asks (restricted.yaml does) */
     common_default(&p->privileged.common, ACTION_OFF);
     common_default(&p->allow_privilege_escalation.common, ACTION_OFF);
+    common_default(&p->capabilities.common, ACTION_OFF);
     return p;
 }
 

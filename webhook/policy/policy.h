@@ -150,6 +150,11 @@ struct allow_privilege_escalation_config {
     struct rule_common common; /* must be first */
 };
 
+struct capabilities_config {
+    struct rule_common common; /* must be first */
+    struct strlist allowed;    /* capabilities containers may add ("NET_BIND_SERVICE") */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -168,6 +173,7 @@ struct policy {
     /* container hardening */
     struct privileged_config privileged;
     struct allow_privilege_escalation_config allow_privilege_escalation;
+    struct capabilities_config capabilities;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

@@ -738,6 +738,15 @@ static const struct field allow_privilege_escalation_fields[] = {
 };
 /* clang-format on */
 
+/* clang-format off */
+static const struct field capabilities_fields[] = {
+    COMMON_FIELDS(struct capabilities_config),
+    LIST_FIELD("allowedCapabilities", struct capabilities_config, allowed,
+               policy_check_capability),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -753,6 +762,7 @@ static const struct field rules[] = {
     MAP_FIELD("privileged", struct policy, privileged, privileged_fields),
     MAP_FIELD("allowPrivilegeEscalation", struct policy, allow_privilege_escalation,
               allow_privilege_escalation_fields),
+    MAP_FIELD("capabilities", struct policy, capabilities, capabilities_fields),
     {0},
 };
 /* clang-format on */
@@ -804,6 +814,7 @@ TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(privileged_fields);
 TABLE_FITS(allow_privilege_escalation_fields);
+TABLE_FITS(capabilities_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);

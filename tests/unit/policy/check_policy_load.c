@@ -784,7 +784,8 @@ END_TEST
 /* ---- container hardening (issue 15) --------------------------------- */
 
 /* Off in the built-in defaults and in a file that does not name them. */
-static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation"};
+static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation",
+                                              "capabilities"};
 
 START_TEST(hardening_rules_are_off_by_default)
 {
@@ -816,6 +817,20 @@ static const struct {
      NULL},
     {"spec: {rules: {allowPrivilegeEscalation: {action: mutate}}}\n",
      "allowPrivilegeEscalation", ACTION_MUTATE, 0, 0, NULL},
+    {"spec: {rules: {capabilities: {action: enforce, allowedCapabilities: "
+     "[NET_BIND_SERVICE, SYS_TIME]}}}\n",
+     "capabilities", ACTION_ENFORCE, 0, 0, NULL},
+    {"spec:\n  rules:\n    capabilities:\n      allowedCapabilities: [NET_RAW, "
+     "cap_chown]\n",
+     NULL, 0, 7, 38,
+     "spec.rules.capabilities.allowedCapabilities[1]: \"cap_chown\" must be written as "
+     "Kubernetes writes capabilities: upper case, without CAP_"},
+    {"spec:\n  rules:\n    capabilities: {allowedCapabilities: [ALL]}\n", NULL, 0, 6, 42,
+     "\"ALL\" would allow every capability"},
+    {"spec:\n  rules:\n    capabilities: {allowedCapabilities: NET_RAW}\n", NULL, 0, 6,
+     41, "allowedCapabilities: expected a list"},
+    {"spec:\n  rules:\n    capabilities: {allowed: [NET_RAW]}\n", NULL, 0, 6, 20,
+     "unknown key \"allowed\""},
     {"spec:\n  rules:\n    privileged: {action: on}\n", NULL, 0, 6, 26,
      "spec.rules.privileged.action: expected one of enforce, audit, mutate, off, got "
      "\"on\""},
