@@ -17,6 +17,8 @@ static const struct rule table[] = {
     {"allowPrivilegeEscalation", offsetof(struct policy, allow_privilege_escalation),
      rule_allow_privilege_escalation_eval},
     {"capabilities", offsetof(struct policy, capabilities), rule_capabilities_eval},
+    {"readOnlyRootFilesystem", offsetof(struct policy, read_only_root_filesystem),
+     rule_read_only_root_filesystem_eval},
 };
 
 const struct rule *rules_table(size_t *n)

@@ -66,5 +66,8 @@ enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
                                                 struct findings *out);
 enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct container *c,
                                   struct findings *out);
+enum tg_rc rule_read_only_root_filesystem_eval(const struct rule_ctx *ctx,
+                                               const struct container *c,
+                                               struct findings *out);
 
 #endif

@@ -155,6 +155,10 @@ struct capabilities_config {
     struct strlist allowed;    /* capabilities containers may add ("NET_BIND_SERVICE") */
 };
 
+struct read_only_root_filesystem_config {
+    struct rule_common common; /* must be first */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -174,6 +178,7 @@ struct policy {
     struct privileged_config privileged;
     struct allow_privilege_escalation_config allow_privilege_escalation;
     struct capabilities_config capabilities;
+    struct read_only_root_filesystem_config read_only_root_filesystem;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

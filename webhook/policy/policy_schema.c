@@ -747,6 +747,13 @@ static const struct field capabilities_fields[] = {
 };
 /* clang-format on */
 
+/* clang-format off */
+static const struct field read_only_root_filesystem_fields[] = {
+    COMMON_FIELDS(struct read_only_root_filesystem_config),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -763,6 +770,8 @@ static const struct field rules[] = {
     MAP_FIELD("allowPrivilegeEscalation", struct policy, allow_privilege_escalation,
               allow_privilege_escalation_fields),
     MAP_FIELD("capabilities", struct policy, capabilities, capabilities_fields),
+    MAP_FIELD("readOnlyRootFilesystem", struct policy, read_only_root_filesystem,
+              read_only_root_filesystem_fields),
     {0},
 };
 /* clang-format on */
@@ -815,6 +824,7 @@ TABLE_FITS(image_pull_policy_fields);
 TABLE_FITS(privileged_fields);
 TABLE_FITS(allow_privilege_escalation_fields);
 TABLE_FITS(capabilities_fields);
+TABLE_FITS(read_only_root_filesystem_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);

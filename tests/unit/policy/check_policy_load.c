@@ -785,7 +785,7 @@ END_TEST
 
 /* Off in the built-in defaults and in a file that does not name them. */
 static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation",
-                                              "capabilities"};
+                                              "capabilities", "readOnlyRootFilesystem"};
 
 START_TEST(hardening_rules_are_off_by_default)
 {
@@ -831,6 +831,8 @@ static const struct {
      41, "allowedCapabilities: expected a list"},
     {"spec:\n  rules:\n    capabilities: {allowed: [NET_RAW]}\n", NULL, 0, 6, 20,
      "unknown key \"allowed\""},
+    {"spec: {rules: {readOnlyRootFilesystem: {action: audit}}}\n",
+     "readOnlyRootFilesystem", ACTION_AUDIT, 0, 0, NULL},
     {"spec:\n  rules:\n    privileged: {action: on}\n", NULL, 0, 6, 26,
      "spec.rules.privileged.action: expected one of enforce, audit, mutate, off, got "
      "\"on\""},
