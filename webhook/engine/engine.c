@@ -19,23 +19,13 @@ const char *const engine_unread_members[] = {
     "annotations", "ownerReferences", "managedFields", "status", "options", "resource",
     "requestKind", "requestResource", NULL};
 
-static bool is_exempt(const struct rule_common *rc, const struct container *c,
-                      const struct imgref *image)
-{
-    for (size_t i = 0; i < rc->exempt_containers.n; i++) {
-        if (strcmp(rc->exempt_containers.items[i], c->name) == 0)
-            return true;
-    }
-    return image && policy_prefixes_cover(&rc->exempt_images, image->name);
-}
-
 static enum tg_rc run_rule(const struct rule *r, const struct rule_ctx *ctx,
                            const struct container *c, struct findings *out)
 {
     const struct rule_common *common = rule_common_of(r, ctx->policy);
     if (common->action == ACTION_OFF)
         return TG_OK;
-    if (is_exempt(common, c, ctx->image))
+    if (rule_exempts(common, c, ctx->image))
         return findings_add_exemption(out, r->id, c, common->exempt_reason);
     size_t before = out->n;
     enum tg_rc rc = r->eval(ctx, c, out);

@@ -19,6 +19,8 @@ static const struct rule table[] = {
     {"capabilities", offsetof(struct policy, capabilities), rule_capabilities_eval},
     {"readOnlyRootFilesystem", offsetof(struct policy, read_only_root_filesystem),
      rule_read_only_root_filesystem_eval},
+    {"seccompProfile", offsetof(struct policy, seccomp_profile),
+     rule_seccomp_profile_eval},
 };
 
 const struct rule *rules_table(size_t *n)
@@ -40,4 +42,14 @@ const struct rule_common *rule_common_of(const struct rule *r, const struct poli
 {
     /* Each config struct starts with its rule_common (policy.h). */
     return (const struct rule_common *)((const char *)p + r->config_offset);
+}
+
+bool rule_exempts(const struct rule_common *common, const struct container *c,
+                  const struct imgref *image)
+{
+    for (size_t i = 0; i < common->exempt_containers.n; i++) {
+        if (strcmp(common->exempt_containers.items[i], c->name) == 0)
+            return true;
+    }
+    return image && policy_prefixes_cover(&common->exempt_images, image->name);
 }

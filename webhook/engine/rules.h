@@ -12,6 +12,7 @@
 #ifndef TOLLGATE_RULES_H
 #define TOLLGATE_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -47,6 +48,13 @@ const struct rule *rule_find(const char *id);
 /* The common part of the rule's config in `p`. */
 const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p);
 
+/* Does `common`'s exemption cover container `c`: its name, or its image
+ * (`image`, parsed; NULL when it has none or it is invalid)?  The engine
+ * asks before it runs a rule on a container; a rule whose fix reaches
+ * other containers too (a pod-level field) asks about those. */
+bool rule_exempts(const struct rule_common *common, const struct container *c,
+                  const struct imgref *image);
+
 /* The rules (one file each). */
 enum tg_rc rule_run_as_non_root_eval(const struct rule_ctx *ctx,
                                      const struct container *c, struct findings *out);
@@ -69,5 +77,7 @@ enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct conta
 enum tg_rc rule_read_only_root_filesystem_eval(const struct rule_ctx *ctx,
                                                const struct container *c,
                                                struct findings *out);
+enum tg_rc rule_seccomp_profile_eval(const struct rule_ctx *ctx,
+                                     const struct container *c, struct findings *out);
 
 #endif

@@ -43,6 +43,7 @@ struct policy *policy_new_default(void)
     common_default(&p->allow_privilege_escalation.common, ACTION_OFF);
     common_default(&p->capabilities.common, ACTION_OFF);
     common_default(&p->read_only_root_filesystem.common, ACTION_OFF);
+    common_default(&p->seccomp_profile.common, ACTION_OFF);
     return p;
 }
 

@@ -159,6 +159,10 @@ struct read_only_root_filesystem_config {
     struct rule_common common; /* must be first */
 };
 
+struct seccomp_profile_config {
+    struct rule_common common; /* must be first */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -179,6 +183,7 @@ struct policy {
     struct allow_privilege_escalation_config allow_privilege_escalation;
     struct capabilities_config capabilities;
     struct read_only_root_filesystem_config read_only_root_filesystem;
+    struct seccomp_profile_config seccomp_profile;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`

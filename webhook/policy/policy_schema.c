@@ -754,6 +754,13 @@ static const struct field read_only_root_filesystem_fields[] = {
 };
 /* clang-format on */
 
+/* clang-format off */
+static const struct field seccomp_profile_fields[] = {
+    COMMON_FIELDS(struct seccomp_profile_config),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -772,6 +779,8 @@ static const struct field rules[] = {
     MAP_FIELD("capabilities", struct policy, capabilities, capabilities_fields),
     MAP_FIELD("readOnlyRootFilesystem", struct policy, read_only_root_filesystem,
               read_only_root_filesystem_fields),
+    MAP_FIELD("seccompProfile", struct policy, seccomp_profile,
+              seccomp_profile_fields),
     {0},
 };
 /* clang-format on */
@@ -825,6 +834,7 @@ TABLE_FITS(privileged_fields);
 TABLE_FITS(allow_privilege_escalation_fields);
 TABLE_FITS(capabilities_fields);
 TABLE_FITS(read_only_root_filesystem_fields);
+TABLE_FITS(seccomp_profile_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);

@@ -785,7 +785,8 @@ END_TEST
 
 /* Off in the built-in defaults and in a file that does not name them. */
 static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation",
-                                              "capabilities", "readOnlyRootFilesystem"};
+                                              "capabilities", "readOnlyRootFilesystem",
+                                              "seccompProfile"};
 
 START_TEST(hardening_rules_are_off_by_default)
 {
@@ -833,6 +834,8 @@ static const struct {
      "unknown key \"allowed\""},
     {"spec: {rules: {readOnlyRootFilesystem: {action: audit}}}\n",
      "readOnlyRootFilesystem", ACTION_AUDIT, 0, 0, NULL},
+    {"spec: {rules: {seccompProfile: {action: mutate, exempt: {containers: [dbg]}}}}\n",
+     "seccompProfile", ACTION_MUTATE, 0, 0, NULL},
     {"spec:\n  rules:\n    privileged: {action: on}\n", NULL, 0, 6, 26,
      "spec.rules.privileged.action: expected one of enforce, audit, mutate, off, got "
      "\"on\""},
