@@ -32,6 +32,7 @@ static const char *const object_sources[] = {
     "manifests/pod.yaml",
     "manifests/podlist.json",
     "manifests/deploymentlist.json",
+    "manifests/securitycontext.yaml",
     "cli/compliant.yaml",
     "cli/fixable.yaml",
     "cli/wrong-type.yaml",
@@ -49,6 +50,7 @@ static const char *const policy_sources[] = {
     "policies",
     "tests/data/modes/policy-mutate.yaml",
     "tests/data/modes/policy-audit.yaml",
+    "tests/data/modes/policy-hardening.yaml",
 };
 
 enum change { CREATE, UPDATE_UNREAD_CHANGED, UPDATE_SAME };
