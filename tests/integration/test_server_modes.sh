@@ -127,4 +127,66 @@ check "rollout: legacy-* is audited" true "$(jqb .response.allowed)"
 check "rollout: legacy-* would deny" would-deny "$(jqb .response.auditAnnotations.decision)"
 stop_server
 
+# --- container hardening (issue 15): the fixes of allowPrivilegeEscalation,
+# capabilities and seccompProfile at every kind, applied by python3-jsonpatch;
+# the patched object is allowed (readOnlyRootFilesystem only warns) and gets
+# no second patch
+cp "$MODES/policy-hardening.yaml" "$TMP/policy.yaml"
+start_server
+for kind in Pod Deployment ReplicaSet StatefulSet DaemonSet Job CronJob ReplicationController PodTemplate; do
+    workload "$kind" >"$TMP/obj.json"
+    review "$TMP/obj.json" shop "$TMP/review.json"
+    check "$kind: hardening /mutate status" 200 "$(post /mutate "$TMP/review.json")"
+    apply_patch "$TMP/obj.json" || fail "$kind: python3-jsonpatch could not apply the hardening patch"
+    ps=$(jq -c 'if .kind == "Pod" then .spec elif .kind == "PodTemplate" then .template.spec
+                elif .kind == "CronJob" then .spec.jobTemplate.spec.template.spec
+                else .spec.template.spec end' "$TMP/obj.json")
+    for c in containers[0] containers[1] initContainers[0]; do
+        check "$kind: $c allowPrivilegeEscalation" false "$(jq ".$c.securityContext.allowPrivilegeEscalation" <<<"$ps")"
+        check "$kind: $c drops ALL" '["ALL"]' "$(jq -c ".$c.securityContext.capabilities.drop" <<<"$ps")"
+        check "$kind: $c inherits the profile" null "$(jq -c ".$c.securityContext.seccompProfile" <<<"$ps")"
+    done
+    check "$kind: one pod-level seccompProfile" RuntimeDefault "$(jq -r '.securityContext.seccompProfile.type' <<<"$ps")"
+    review "$TMP/obj.json" shop "$TMP/review2.json"
+    post /validate "$TMP/review2.json" >/dev/null
+    check "$kind: the hardened object is allowed" true "$(jqb .response.allowed)"
+    check_contains "$kind: readOnlyRootFilesystem warns" "[tollgate] readOnlyRootFilesystem: container \"app\"" "$(jqb '.response.warnings | join("\n")')"
+    post /mutate "$TMP/review2.json" >/dev/null
+    check "$kind: nothing left to patch" null "$(jqb .response.patch)"
+done
+
+# privileged is never patched: denied at /validate, with the container and field
+jq '.initContainers[0].securityContext = {privileged: true}' "$MODES/podspec.json" >"$TMP/ps.json"
+jq --slurpfile ps "$TMP/ps.json" '.spec = $ps[0]' <(workload Pod) >"$TMP/obj.json"
+review "$TMP/obj.json" shop "$TMP/review.json"
+post /mutate "$TMP/review.json" >/dev/null
+check "privileged: not in the patch" "" \
+    "$(jqb .response.patch | base64 -d | jq -r '.[] | select(.path | endswith("privileged")) | .path')"
+post /validate "$TMP/review.json" >/dev/null
+check "privileged: denied" false "$(jqb .response.allowed)"
+check_contains "privileged: names the init container and the field" \
+    '[privileged] initContainer "init" (/spec/initContainers/0/securityContext/privileged): privileged is true' \
+    "$(jqb .response.status.message)"
+stop_server
+
+# an exempt container that would inherit a pod-level profile: the profile goes
+# to each judged container instead, and the exempt one is left as it is
+sed 's/seccompProfile: {action: mutate}/seccompProfile: {action: mutate, exempt: {containers: [istio-proxy]}}/' \
+    "$MODES/policy-hardening.yaml" >"$TMP/policy.yaml"
+grep -q 'istio-proxy' "$TMP/policy.yaml" || fail "hardening: the exemption was not written"
+start_server
+workload Deployment >"$TMP/obj.json"
+review "$TMP/obj.json" shop "$TMP/review.json"
+post /mutate "$TMP/review.json" >/dev/null
+apply_patch "$TMP/obj.json" || fail "exempt: python3-jsonpatch could not apply the patch"
+ps=$(jq -c .spec.template.spec "$TMP/obj.json")
+check "exempt: no pod-level profile" null "$(jq -c '.securityContext.seccompProfile' <<<"$ps")"
+check "exempt: app gets its own" RuntimeDefault "$(jq -r '.containers[0].securityContext.seccompProfile.type' <<<"$ps")"
+check "exempt: init gets its own" RuntimeDefault "$(jq -r '.initContainers[0].securityContext.seccompProfile.type' <<<"$ps")"
+check "exempt: the sidecar is left as it is" null "$(jq -c '.containers[1].securityContext.seccompProfile' <<<"$ps")"
+review "$TMP/obj.json" shop "$TMP/review2.json"
+post /validate "$TMP/review2.json" >/dev/null
+check "exempt: the patched object is allowed" true "$(jqb .response.allowed)"
+stop_server
+
 finish
