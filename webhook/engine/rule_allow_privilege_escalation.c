@@ -58,7 +58,7 @@ enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
                                                 const struct container *c,
                                                 struct findings *out)
 {
-    if (secctx_is_windows(ctx->pod))
+    if (ctx->pod->is_windows)
         return TG_OK;
     if (json_is_true(secctx_container(c, "privileged")))
         return findings_addf(

@@ -122,7 +122,7 @@ static enum tg_rc report_add(const struct rule_ctx *ctx, const struct container 
 enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct container *c,
                                   struct findings *out)
 {
-    if (secctx_is_windows(ctx->pod))
+    if (ctx->pod->is_windows)
         return TG_OK;
     const json_t *caps = secctx_container(c, "capabilities");
     const char *variant;

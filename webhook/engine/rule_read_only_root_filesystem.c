@@ -21,7 +21,7 @@ enum tg_rc rule_read_only_root_filesystem_eval(const struct rule_ctx *ctx,
                                                const struct container *c,
                                                struct findings *out)
 {
-    if (secctx_is_windows(ctx->pod))
+    if (ctx->pod->is_windows)
         return TG_OK;
     const json_t *ro = secctx_container(c, "readOnlyRootFilesystem");
     if (json_is_true(ro))

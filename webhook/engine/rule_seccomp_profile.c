@@ -97,7 +97,7 @@ static enum tg_rc report_unset(const struct rule_ctx *ctx, const struct containe
 enum tg_rc rule_seccomp_profile_eval(const struct rule_ctx *ctx,
                                      const struct container *c, struct findings *out)
 {
-    if (secctx_is_windows(ctx->pod))
+    if (ctx->pod->is_windows)
         return TG_OK;
     struct secctx_field f = secctx_effective(ctx->pod, c, "seccompProfile");
     if (!f.value)

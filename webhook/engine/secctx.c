@@ -13,7 +13,7 @@ static const json_t *member(const json_t *sc, const char *field)
 
 const json_t *secctx_container(const struct container *c, const char *field)
 {
-    return member(json_object_get(c->spec, "securityContext"), field);
+    return member(c->security_context, field);
 }
 
 struct secctx_field secctx_effective(const struct podspec *pod, const struct container *c,
@@ -27,7 +27,7 @@ struct secctx_field secctx_effective(const struct podspec *pod, const struct con
         f.base = c->pointer;
         return f;
     }
-    v = member(json_object_get(pod->spec, "securityContext"), field);
+    v = member(pod->security_context, field);
     if (v) {
         f.value = v;
         f.level = "pod";
@@ -46,11 +46,4 @@ bool secctx_capability_is(const char *written, const char *name)
     if (strncasecmp(written, "CAP_", 4) == 0 && strncasecmp(name, "CAP_", 4) != 0)
         written += 4;
     return strcasecmp(written, name) == 0;
-}
-
-bool secctx_is_windows(const struct podspec *pod)
-{
-    const char *os =
-        json_string_value(json_object_get(json_object_get(pod->spec, "os"), "name"));
-    return os && strcmp(os, "windows") == 0;
 }

@@ -9,7 +9,8 @@
  * And some controls are Linux-only: from Kubernetes 1.25 the API server
  * refuses seccompProfile, capabilities, allowPrivilegeEscalation,
  * readOnlyRootFilesystem and privileged on a pod whose spec.os.name is
- * "windows", and Pod Security Admission does not ask a Windows pod for them.
+ * "windows" (podspec.is_windows), and Pod Security Admission does not ask a
+ * Windows pod for them.
  * Pure: borrows from the object, allocates only from the arena it is
  * given; thread-safe.
  */
@@ -51,8 +52,5 @@ const char *secctx_pointer(struct arena *a, const struct secctx_field *f);
  * "sys_admin" and "CAP_SYS_ADMIN" grant SYS_ADMIN too.  (The API server
  * and Pod Security Admission compare exactly, as written.) */
 bool secctx_capability_is(const char *written, const char *name);
-
-/* Is this a Windows pod (spec.os.name "windows")? */
-bool secctx_is_windows(const struct podspec *pod);
 
 #endif
