@@ -868,26 +868,41 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* "a, b, c" of the table's keys into `out`; when they do not all fit, as
+ * many as do and ", ..." (spec.rules alone has more keys than an error's
+ * 256 bytes of text can list). */
+static void list_keys(const struct field *fields, char *out, size_t size)
+{
+    static const char more[] = ", ...";
+    size_t used = 0;
+    out[0] = '\0';
+    for (const struct field *f = fields; f->key; f++) {
+        size_t need = strlen(f->key) + (used ? 2 : 0);
+        if (used + need + sizeof(more) > size) {
+            memcpy(out + used, more, sizeof(more));
+            return;
+        }
+        snprintf(out + used, size - used, "%s%s", used ? ", " : "", f->key);
+        used += need;
+    }
+}
+
 static enum tg_rc unknown_key(struct walk *w, const struct ynode *k,
                               const struct field *fields)
 {
     const char *closest = NULL;
     size_t best = 3; /* suggest only for small typos */
-    char known[200] = "";
-    size_t used = 0;
     for (const struct field *f = fields; f->key; f++) {
         size_t d = edit_distance(k->value, f->key);
         if (d < best && d < strlen(k->value)) {
             best = d;
             closest = f->key;
         }
-        int n = snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "",
-                         f->key);
-        if (n > 0 && (size_t)n < sizeof(known) - used)
-            used += (size_t)n;
     }
     if (closest)
         return fail(w, k, "unknown key \"%s\" (did you mean \"%s\"?)", k->value, closest);
+    char known[168]; /* with the path, the key and the words, within 256 */
+    list_keys(fields, known, sizeof(known));
     return fail(w, k, "unknown key \"%s\" (expected one of: %s)", k->value, known);
 }
 

@@ -872,6 +872,25 @@ START_TEST(hardening_keys)
 }
 END_TEST
 
+/* spec.rules has more keys than an error's text can list: the list is cut
+ * with "...", never mid-name, and the message keeps its closing ")". */
+START_TEST(unknown_rule_lists_what_fits)
+{
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    ck_assert_int_eq(load_text(HEAD "spec: {rules: {zzzzzzzzzz: {}}}\n", &p, &err),
+                     TG_EINVAL);
+    ck_assert_msg(
+        strstr(err.text, "(expected one of: runAsNonRoot, pinnedTags, probes, "), "%s",
+        err.text);
+    size_t len = strlen(err.text);
+    ck_assert_uint_lt(len, sizeof(err.text) - 1);
+    ck_assert_msg(err.text[len - 1] == ')', "%s", err.text);
+    ck_assert_msg(strstr(err.text, ", ...)") || strstr(err.text, ", seccompProfile"),
+                  "%s", err.text);
+}
+END_TEST
+
 static Suite *policy_load_suite(void)
 {
     Suite *s = suite_create("policy_load");
@@ -890,6 +909,7 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, buffer_over_one_mib_is_too_big);
     tcase_add_test(tc, mutated_files_fail_cleanly);
     tcase_add_loop_test(tc, hardening_keys, 0, ARRAY_LEN(hardening_rows));
+    tcase_add_test(tc, unknown_rule_lists_what_fits);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, directory_merges_in_name_order);
