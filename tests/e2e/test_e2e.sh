@@ -348,47 +348,24 @@ else
 fi
 
 # --- Container hardening (issue 15) ------------------------------------------------------------
+# pod_changed NAME NAMESPACE PYTHON: pod_compliant, changed by PYTHON (which edits `pod`)
+pod_changed() {
+    pod_compliant "$1" "$2" | /usr/bin/python3 -c 'import sys, yaml
+pod = yaml.safe_load(sys.stdin)
+exec(sys.argv[1])
+yaml.safe_dump(pod, sys.stdout)' "$3"
+}
 # The API server runs with --allow-privileged=true: tollgate is what refuses.
-pod_privileged_init() {
-    cat <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: $1, namespace: $2}
-spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 101}
-  initContainers:
-    - name: setup
-      image: busybox:1.36
-      securityContext: {privileged: true}
-  containers:
-    - name: web
-      image: nginx:1.25.3
-      livenessProbe: {httpGet: {path: /, port: 8080}}
-      readinessProbe: {httpGet: {path: /, port: 8080}}
-EOF
-}
-# Compliant, but the container's Unconfined overrides the pod's RuntimeDefault.
-pod_unconfined() {
-    cat <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: $1, namespace: $2}
-spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 101, seccompProfile: {type: RuntimeDefault}}
-  containers:
-    - name: web
-      image: nginx:1.25.3
-      securityContext: {seccompProfile: {type: Unconfined}}
-      livenessProbe: {httpGet: {path: /, port: 8080}}
-      readinessProbe: {httpGet: {path: /, port: 8080}}
-EOF
-}
 expect_denied "Pod with a privileged init container refused, naming it and the field" \
     '\[privileged\] initContainer "setup" \(/spec/initContainers/0/securityContext/privileged\)' \
-    'privileged is true' -- < <(pod_privileged_init priv e2e-app)
+    'privileged is true' -- < <(pod_changed priv e2e-app 'pod["spec"]["initContainers"] = [
+        {"name": "setup", "image": "busybox:1.36", "securityContext": {"privileged": True}}]')
 expect_denied "container seccompProfile Unconfined under a pod-level RuntimeDefault refused" \
     '\[seccompProfile\] container "web" \(/spec/containers/0/securityContext/seccompProfile/type\)' \
-    '"Unconfined" at the container level' -- < <(pod_unconfined unconfined e2e-app)
+    '"Unconfined" at the container level' -- < <(pod_changed unconfined e2e-app '
+spec = pod["spec"]
+spec["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+spec["containers"][0]["securityContext"] = {"seccompProfile": {"type": "Unconfined"}}')
 # The stored object carries the fixes: the real API server accepted the patch.
 expect_admitted "Deployment with no securityContext hardening admitted (patched)" \
     < <(deployment hardened e2e-app nginx:1.25.3 probes)

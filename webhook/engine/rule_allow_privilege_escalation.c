@@ -83,8 +83,5 @@ enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
                                   "allowPrivilegeEscalation: false");
     if (rc != TG_OK)
         return rc;
-    const char *at = arena_printf(ctx->arena, "%s/" FIELD, c->pointer);
-    if (!at)
-        return TG_ENOMEM;
-    return finding_add_fix(out, fnd, at, json_false());
+    return finding_add_container_fix(out, fnd, c, FIELD, json_false());
 }

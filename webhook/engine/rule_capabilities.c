@@ -41,8 +41,8 @@ static bool drops_all(const json_t *drop, const char **variant)
     return false;
 }
 
-static enum tg_rc report_drop(const struct rule_ctx *ctx, const struct container *c,
-                              const char *variant, struct findings *out)
+static enum tg_rc report_drop(const struct container *c, const char *variant,
+                              struct findings *out)
 {
     struct finding *fnd;
     enum tg_rc rc;
@@ -59,10 +59,7 @@ static enum tg_rc report_drop(const struct rule_ctx *ctx, const struct container
                            "only what the container needs");
     if (rc != TG_OK)
         return rc;
-    const char *at = arena_printf(ctx->arena, "%s/" DROP, c->pointer);
-    if (!at)
-        return TG_ENOMEM;
-    return finding_add_fix(out, fnd, at, json_pack("[s]", "ALL"));
+    return finding_add_container_fix(out, fnd, c, DROP, json_pack("[s]", "ALL"));
 }
 
 /* "NET_BIND_SERVICE, SYS_TIME" or "none", from the arena. */
@@ -128,7 +125,7 @@ enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct conta
     const char *variant;
     enum tg_rc rc = TG_OK;
     if (!drops_all(json_object_get(caps, "drop"), &variant))
-        rc = report_drop(ctx, c, variant, out);
+        rc = report_drop(c, variant, out);
     const json_t *add = json_object_get(caps, "add");
     for (size_t i = 0; rc == TG_OK && i < json_array_size(add); i++) {
         const char *cap = json_string_value(json_array_get(add, i));
