@@ -38,23 +38,24 @@ static bool is_numeric_user(const char *user)
     return i > 0 && (user[i] == '\0' || user[i] == ':');
 }
 
+/* runAsNonRoot: true, and the configured ids where none is in effect --
+ * but not on a Windows pod, where the API server refuses runAsUser and
+ * runAsGroup (from 1.25). */
 static enum tg_rc add_fixes(const struct rule_ctx *ctx, const struct container *c,
                             struct findings *out, struct finding *fnd)
 {
     const struct run_as_non_root_config *cfg = &ctx->policy->run_as_non_root;
-    char *base = arena_printf(ctx->arena, "%s/securityContext", c->pointer);
-    if (!base)
-        return TG_ENOMEM;
-    enum tg_rc rc = finding_add_fix(
-        out, fnd, arena_printf(ctx->arena, "%s/runAsNonRoot", base), json_true());
-    if (rc == TG_OK && cfg->set_run_as_user &&
+    bool ids = !ctx->pod->is_windows;
+    enum tg_rc rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsNonRoot",
+                                              json_true());
+    if (rc == TG_OK && ids && cfg->set_run_as_user &&
         !secctx_effective(ctx->pod, c, "runAsUser").value)
-        rc = finding_add_fix(out, fnd, arena_printf(ctx->arena, "%s/runAsUser", base),
-                             json_integer(cfg->run_as_user));
-    if (rc == TG_OK && cfg->set_run_as_group &&
+        rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsUser",
+                                       json_integer(cfg->run_as_user));
+    if (rc == TG_OK && ids && cfg->set_run_as_group &&
         !secctx_effective(ctx->pod, c, "runAsGroup").value)
-        rc = finding_add_fix(out, fnd, arena_printf(ctx->arena, "%s/runAsGroup", base),
-                             json_integer(cfg->run_as_group));
+        rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsGroup",
+                                       json_integer(cfg->run_as_group));
     return rc;
 }
 
