@@ -39,24 +39,6 @@ static bool is_confining(const char *type)
            (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0);
 }
 
-/* Is container `o` exempt from this rule (as the engine decides)? */
-static enum tg_rc is_exempt(const struct rule_ctx *ctx, const struct container *o,
-                            bool *out)
-{
-    const struct rule_common *common = &ctx->policy->seccomp_profile.common;
-    struct imgref ref;
-    const struct imgref *image = NULL;
-    if (common->exempt_images.n && o->image) {
-        enum tg_rc rc = imgref_parse(o->image, ctx->arena, &ref, NULL);
-        if (rc == TG_ENOMEM)
-            return rc;
-        if (rc == TG_OK)
-            image = &ref;
-    }
-    *out = rule_exempts(common, o, image);
-    return TG_OK;
-}
-
 /* Where the fix goes: the pod's securityContext when the object has a pod
  * spec and no exempt container would inherit it, else the container's. */
 static enum tg_rc fix_pointer(const struct rule_ctx *ctx, const struct container *c,
@@ -68,7 +50,8 @@ static enum tg_rc fix_pointer(const struct rule_ctx *ctx, const struct container
         bool exempt = false;
         if (secctx_container(o, "seccompProfile"))
             continue; /* keeps its own */
-        enum tg_rc rc = is_exempt(ctx, o, &exempt);
+        enum tg_rc rc = rule_exempts_container(&ctx->policy->seccomp_profile.common, o,
+                                               ctx->arena, &exempt);
         if (rc != TG_OK)
             return rc;
         pod_level = !exempt;

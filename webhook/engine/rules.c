@@ -53,3 +53,19 @@ bool rule_exempts(const struct rule_common *common, const struct container *c,
     }
     return image && policy_prefixes_cover(&common->exempt_images, image->name);
 }
+
+enum tg_rc rule_exempts_container(const struct rule_common *common,
+                                  const struct container *c, struct arena *a, bool *out)
+{
+    struct imgref ref;
+    const struct imgref *image = NULL;
+    if (common->exempt_images.n && c->image) {
+        enum tg_rc rc = imgref_parse(c->image, a, &ref, NULL);
+        if (rc == TG_ENOMEM)
+            return rc;
+        if (rc == TG_OK)
+            image = &ref;
+    }
+    *out = rule_exempts(common, c, image);
+    return TG_OK;
+}

@@ -55,6 +55,14 @@ const struct rule_common *rule_common_of(const struct rule *r, const struct poli
 bool rule_exempts(const struct rule_common *common, const struct container *c,
                   const struct imgref *image);
 
+/* rule_exempts for a container whose image is not parsed yet: parses it
+ * (into `a`) when the exemption names images; an invalid image is exempt
+ * by name only, as the engine has it.  *out is written on success;
+ * TG_ENOMEM when `a` is full. */
+TG_MUST_CHECK enum tg_rc rule_exempts_container(const struct rule_common *common,
+                                                const struct container *c,
+                                                struct arena *a, bool *out);
+
 /* The rules (one file each). */
 enum tg_rc rule_run_as_non_root_eval(const struct rule_ctx *ctx,
                                      const struct container *c, struct findings *out);
