@@ -33,6 +33,7 @@ struct options {
     const char *data_dir;    /* holds <fixture>.json */
     bool heap;               /* no scratch arena */
     bool full_tree;          /* admission_options.build_all */
+    unsigned long count;     /* --count: exactly this many decisions, no warm-up */
 };
 
 struct result {
@@ -68,6 +69,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: bench_micro [--seconds N] [--warmup N] [--json FILE]\n"
             "                   [--policy PATH] [--data DIR] [--heap] [--full-tree]\n"
+            "                   [--count N]\n"
             "\n"
             "Decide each review fixture in a loop on one core and print\n"
             "reviews/s and microseconds per review.\n"
@@ -80,7 +82,9 @@ static void usage(FILE *out)
             "  --heap        decode on the heap, not in a reused scratch arena\n"
             "                (as the server did before it had one)\n"
             "  --full-tree   build every member of the request into the tree,\n"
-            "                also those no rule reads (kept as raw text otherwise)\n",
+            "                also those no rule reads (kept as raw text otherwise)\n"
+            "  --count N     exactly N decisions per fixture and no warm-up, instead\n"
+            "                of --seconds (bench/instructions.sh counts with it)\n",
             DEFAULT_SECONDS, DEFAULT_WARMUP);
 }
 
@@ -91,6 +95,20 @@ static int parse_seconds(const char *flag, const char *s, double *out)
     double v = s ? strtod(s, &end) : 0;
     if (!s || errno || end == s || *end || !(v >= 0 && v <= 3600)) {
         fprintf(stderr, "bench_micro: %s wants seconds from 0 to 3600, got '%s'\n", flag,
+                s ? s : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_count(const char *s, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = s ? strtoul(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end || v == 0 || v > 100000000) {
+        fprintf(stderr, "bench_micro: --count wants 1 to 100000000, got '%s'\n",
                 s ? s : "");
         return -1;
     }
@@ -118,6 +136,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             rc = parse_seconds(a, v, &o->seconds);
         } else if (strcmp(a, "--warmup") == 0) {
             rc = parse_seconds(a, v, &o->warmup);
+        } else if (strcmp(a, "--count") == 0) {
+            rc = parse_count(v, &o->count);
         } else if (v && strcmp(a, "--json") == 0) {
             o->json_path = v;
         } else if (v && strcmp(a, "--policy") == 0) {
@@ -205,7 +225,8 @@ static int cmp_double(const void *a, const void *b)
 /* The server's per-thread scratch arena (admission_options.scratch); NULL
  * with --heap, to measure decoding on the heap. */
 static struct arena *scratch;
-static bool full_tree; /* --full-tree */
+static bool full_tree;           /* --full-tree */
+static unsigned long count_only; /* --count */
 
 static int decide_once(const struct policy *p, const char *body, size_t len,
                        const char **decision)
@@ -227,8 +248,9 @@ static int decide_once(const struct policy *p, const char *body, size_t len,
     return 0;
 }
 
-/* Decide at least once, then until `until` (monotonic seconds), recording
- * each decision's time when `s` is not NULL. */
+/* Decide at least once, then until `until` (monotonic seconds) or, with
+ * --count, until `s` holds that many, recording each decision's time when
+ * `s` is not NULL. */
 static int run_until(const struct policy *p, const char *body, size_t len, double until,
                      struct samples *s, struct result *r)
 {
@@ -242,7 +264,7 @@ static int run_until(const struct policy *p, const char *body, size_t len, doubl
             fprintf(stderr, "bench_micro: out of memory recording samples\n");
             return -1;
         }
-        if (t >= until)
+        if (count_only ? s && s->n >= count_only : t >= until)
             return 0;
     }
 }
@@ -277,14 +299,14 @@ static int bench_fixture(const struct policy *p, const struct options *o, size_t
     }
     r->fixture = fixtures[idx];
     r->bytes = len;
-    if (run_until(p, body, len, now_s() + o->warmup, NULL, r) != 0)
+    if (!o->count && run_until(p, body, len, now_s() + o->warmup, NULL, r) != 0)
+        goto out;
+    double start = now_s();
+    if (run_until(p, body, len, start + o->seconds, &s, r) != 0)
         goto out;
     if (strcmp(r->decision, expected[idx]) != 0)
         fprintf(stderr, "bench_micro: warning: %s was answered \"%s\", expected \"%s\"\n",
                 fixtures[idx], r->decision, expected[idx]);
-    double start = now_s();
-    if (run_until(p, body, len, start + o->seconds, &s, r) != 0)
-        goto out;
     summarise(&s, now_s() - start, r);
     ret = 0;
 out:
@@ -350,6 +372,7 @@ int main(int argc, char **argv)
     arena_init(&scratch_arena, 2u << 20); /* server.c's SCRATCH_CAP */
     scratch = o.heap ? NULL : &scratch_arena;
     full_tree = o.full_tree;
+    count_only = o.count;
     struct policy *p = load_policy(o.policy_path);
     if (!p) {
         fprintf(stderr, "bench_micro: out of memory building the default policy\n");

@@ -13,6 +13,7 @@ static void usage(FILE *out)
                  "Commands:\n"
                  "  serve     run the TLS admission webhook server\n"
                  "  check     evaluate manifests or AdmissionReviews offline (CI)\n"
+                 "  audit     judge the workloads already running in a cluster\n"
                  "  version   print the version\n"
                  "  help      print this help\n"
                  "\n"
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tollgate %s\n", TOLLGATE_VERSION);
         return 0;

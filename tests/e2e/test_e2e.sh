@@ -96,8 +96,9 @@ ca_bundle=$("$SRC/certs/tollgate-certs" --out "$work/certs" --san 127.0.0.1 2>"$
     die "certs/tollgate-certs failed: $(cat "$work/certs.log")"
 
 # The policy is the chart's own (rendered from its default values) plus a
-# second file, merged on top: runAsNonRoot fixed by mutation, and namespace
-# e2e-audit in audit mode.
+# second file, merged on top: runAsNonRoot fixed by mutation, hostPath
+# enforced (the chart's policy has it in audit), and namespace e2e-audit in
+# audit mode.
 mkdir -p "$work/policy"
 "$HELM" template tollgate "$CHART" -n $RELEASE_NS --show-only templates/configmap.yaml \
     >"$work/policy-cm.yaml" || die "helm template of the policy ConfigMap failed"
@@ -113,6 +114,7 @@ spec:
       mode: audit
   rules:
     runAsNonRoot: {action: mutate}
+    hostPath: {action: enforce, allowedPaths: [/var/log]}
 EOF
 # The container-hardening rules (off in the chart's policy): privileged is
 # refused, the three with a safe fix are fixed by mutation.
@@ -166,20 +168,28 @@ apply_webhooks() {
         kubectl apply -f "$work/webhooks.yaml" >/dev/null
 }
 
-# Manifests. $1 name, $2 namespace.
-pod_compliant() {
+# Compliant, with $3 more members of the pod spec and $4 of the container
+# (one YAML line each; the host rules' checks put host access there).
+pod_host() { # $1 name, $2 namespace, $3 pod spec members, $4 container members
     cat <<EOF
 apiVersion: v1
 kind: Pod
 metadata: {name: $1, namespace: $2}
 spec:
   securityContext: {runAsNonRoot: true, runAsUser: 101}
+  $3
   containers:
     - name: web
       image: nginx:1.25.3
       livenessProbe: {httpGet: {path: /, port: 8080}}
       readinessProbe: {httpGet: {path: /, port: 8080}}
+      $4
 EOF
+}
+
+# Manifests. $1 name, $2 namespace.
+pod_compliant() {
+    pod_host "$1" "$2" '' ''
 }
 # Fine but for runAsNonRoot, which the policy fixes by mutation.
 pod_fixable() {
@@ -335,6 +345,27 @@ expect_denied "Deployment with nginx:latest refused" \
 expect_denied "CronJob (batch/v1beta1) with busybox:latest refused" \
     'container "job" \(/spec/jobTemplate/spec/template/spec/containers/0/image\)' '"latest"' -- \
     < <(cronjob_bad bad e2e-app)
+
+# --- The rules of issue 15 (host access) ------------------------------------------------------
+expect_denied "hostPath outside the allowed paths refused, naming the pod's volume" \
+    '\[hostPath\] pod \(/spec/volumes/0/hostPath/path\)' 'mounts /etc from the node' -- \
+    < <(pod_host host-etc e2e-app 'volumes: [{name: h, hostPath: {path: /etc}}]' \
+        'volumeMounts: [{name: h, mountPath: /h, readOnly: true}]')
+expect_denied "allowed hostPath mounted writable refused, naming the mount" \
+    '\[hostPath\] container "web" \(/spec/containers/0/volumeMounts/0/readOnly\)' \
+    'set readOnly: true' -- \
+    < <(pod_host host-logs e2e-app 'volumes: [{name: h, hostPath: {path: /var/log/}}]' \
+        'volumeMounts: [{name: h, mountPath: /h}]')
+expect_admitted "allowed hostPath mounted read-only admitted" \
+    < <(pod_host host-logs-ro e2e-app 'volumes: [{name: h, hostPath: {path: /var/log/pods}}]' \
+        'volumeMounts: [{name: h, mountPath: /h, readOnly: true}]')
+kapply --dry-run=server < <(pod_host host-net e2e-app 'hostNetwork: true' '')
+if [ $rc -eq 0 ] && printf '%s' "$out" |
+    grep -q '^Warning: \[tollgate\] hostNamespaces: pod (/spec/hostNetwork): hostNetwork is true'; then
+    ok "hostNetwork (audit in the chart's policy) admitted with a kubectl Warning naming the pod field"
+else
+    not_ok "hostNetwork (audit in the chart's policy) admitted with a kubectl Warning naming the pod field" "$out"
+fi
 
 # --- Mutate ----------------------------------------------------------------------------------
 expect_admitted "Pod without runAsNonRoot admitted (patched)" < <(pod_fixable fixed e2e-app)

@@ -1,8 +1,9 @@
 /* fuzz_admission.c -- an AdmissionReview body through admission_handle.
  *
- * Every input goes through three policies (enforce, mutate, audit) on both
- * endpoints.  Properties: the call answers TG_OK or TG_EINVAL with a
- * message; an answer is an AdmissionReview with the request's uid, a
+ * Every input goes through three policies (enforce, mutate, audit; the
+ * rules of issue 15 among them) on both endpoints.  Properties: the call
+ * answers TG_OK or TG_EINVAL with a message; an answer is an
+ * AdmissionReview with the request's uid, a
  * boolean `allowed`, and a status message when it denies, and never the
  * internal-error fallback (nothing here fails to allocate); a patch is base64
  * of a JSON array that the independent applier (tests/support/
@@ -30,7 +31,13 @@ static const char *const policy_texts[] = {
     "    probes: {action: enforce, require: [liveness, readiness]}\n"
     "    allowedRegistries: {action: enforce, registries: [registry.k8s.io, "
     "ghcr.io/acme, docker.io/library, \"localhost:5000/team\"]}\n"
-    "    imagePullPolicy: {action: enforce}\n",
+    "    imagePullPolicy: {action: enforce}\n"
+    "    hostNamespaces: {action: enforce, allow: [hostPID]}\n"
+    "    hostPorts: {action: enforce, allowed: [53, 9000-9100]}\n"
+    "    hostPath: {action: enforce, allowedPaths: [/var/log, /proc/]}\n"
+    "    noSecretsInEnv: {action: enforce}\n"
+    "    resources: {action: enforce, maximum: {requests: {cpu: 2}, limits: {memory: "
+    "4Gi}}}\n",
     "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: fuzz-mutate}\n"
     "spec:\n  mode: enforce\n  rules:\n"
     "    runAsNonRoot: {action: mutate, runAsUser: 10001, runAsGroup: 10001}\n"
@@ -38,10 +45,14 @@ static const char *const policy_texts[] = {
     "    probes: {action: mutate, addDefaultTcp: true, defaults: "
     "{initialDelaySeconds: 3, periodSeconds: 7}}\n"
     "    imagePullPolicy: {action: mutate}\n"
-    "    allowedRegistries: {action: audit, registries: [ghcr.io/acme]}\n",
+    "    allowedRegistries: {action: audit, registries: [ghcr.io/acme]}\n"
+    "    resources: {action: mutate, require: {limits: [cpu, memory]}, defaults: "
+    "{requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 1, memory: 1Gi}}}\n"
+    "    hostPath: {action: mutate}\n",
     "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: fuzz-audit}\n"
     "spec:\n  mode: audit\n  rules:\n    runAsNonRoot: {action: mutate}\n"
-    "    probes: {action: enforce, require: [readiness, startup]}\n",
+    "    probes: {action: enforce, require: [readiness, startup]}\n"
+    "    noSecretsInEnv: {action: audit, names: ['*pass*', 'KEY?']}\n",
 };
 #define N_POLICIES (sizeof(policy_texts) / sizeof(policy_texts[0]))
 

@@ -27,8 +27,9 @@ mkdir -p "$out/obj" "$out/crash" "$out/corpus"
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -DTOLLGATE_VERSION='"fuzz"'
     -Itests/support -Itests/fuzz -Wall -Wextra -Werror -Wno-unused-command-line-argument)
-# Every folder of webhook/ (its layering is the CMake build's to check).
-for d in webhook/*/; do cflags+=("-I${d%/}"); done
+# webhook/ (commands.h) and every folder in it (the layering is the CMake
+# build's to check).
+for d in webhook webhook/*/; do cflags+=("-I${d%/}"); done
 read -r -a pkgflags <<<"$(pkg-config --cflags libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 read -r -a libs <<<"$(pkg-config --libs libmicrohttpd gnutls jansson yaml-0.1 openssl libcurl)"
 

@@ -134,15 +134,20 @@ def write(name, data):
     return name
 
 
+CLUSTER_SCOPED = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+                  "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition")
+AUDIT_KINDS = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+
+
 def check_kinds_default(objs, by):
     kinds = sorted(o["kind"] for o in objs)
     want = sorted(["ConfigMap", "Deployment", "MutatingWebhookConfiguration",
                    "PodDisruptionBudget", "Secret", "Service", "ServiceAccount",
-                   "ValidatingWebhookConfiguration"])
+                   "ValidatingWebhookConfiguration"] + AUDIT_KINDS +
+                  ["CustomResourceDefinition"] * 2)
     assert kinds == want, "kinds %s, want %s" % (kinds, want)
     for o in objs:
-        if o["kind"] not in ("ValidatingWebhookConfiguration",
-                             "MutatingWebhookConfiguration"):
+        if o["kind"] not in CLUSTER_SCOPED:
             assert o["metadata"]["namespace"] == NS, o["metadata"]
 
 
@@ -152,7 +157,9 @@ def check_deployment(objs, by):
     assert spec["replicas"] == 2, spec["replicas"]
     pod = spec["template"]["spec"]
     assert pod["priorityClassName"] == "system-cluster-critical"
-    assert pod["automountServiceAccountToken"] is False
+    # The background audit (on by default) is the only caller of the API.
+    assert pod["automountServiceAccountToken"] is True
+    assert one(by, "ServiceAccount")["automountServiceAccountToken"] is True
     aa = pod["affinity"]["podAntiAffinity"]
     term = aa["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
     assert term["topologyKey"] == "kubernetes.io/hostname"
@@ -187,6 +194,14 @@ def check_deployment(objs, by):
               "--request-deadline=2000", "--on-internal-error=allow",
               "--max-body-bytes=8388608"):
         assert a in args, "missing %s in %s" % (a, args)
+    for a in ("--audit-interval=3600", "--audit-lease-namespace=" + NS,
+              "--audit-lease-name=" + FULL + "-audit", "--audit-lease-duration=15",
+              "--audit-page-size=250", "--audit-cpu-percent=20",
+              "--audit-request-timeout=30"):
+        assert a in args, "missing %s in %s" % (a, args)
+    env = {e["name"]: e for e in c["env"]}
+    assert env["TOLLGATE_AUDIT_IDENTITY"]["valueFrom"]["fieldRef"]["fieldPath"] == \
+        "metadata.name", env
     vols = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
     assert mounts == {"certs": "/certs", "policy": "/etc/tollgate/policy"}, mounts
@@ -239,6 +254,86 @@ def check_webhooks(objs, by):
         assert svc == {"name": FULL, "namespace": NS, "path": path, "port": 443}, svc
     assert m["reinvocationPolicy"] == "IfNeeded"
     assert "reinvocationPolicy" not in v
+
+
+def check_audit_rbac(objs, by):
+    """list on the judged kinds, its reports, its own Lease: nothing more."""
+    sa = one(by, "ServiceAccount")["metadata"]["name"]
+    cr = one(by, "ClusterRole")
+    rules = {(g, r): sorted(rule["verbs"]) for rule in cr["rules"]
+             for g in rule["apiGroups"] for r in rule["resources"]}
+    judged = {("", "pods"), ("", "replicationcontrollers"), ("", "podtemplates"),
+              ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"),
+              ("apps", "daemonsets"), ("batch", "jobs"), ("batch", "cronjobs")}
+    for k in judged:
+        assert rules.get(k) == ["list"], (k, rules.get(k))
+    assert rules[("wgpolicyk8s.io", "policyreports")] == sorted(
+        ["list", "get", "create", "update", "delete"]), rules
+    assert rules[("wgpolicyk8s.io", "clusterpolicyreports")] == sorted(
+        ["get", "create", "update"]), rules
+    assert set(rules) == judged | {("wgpolicyk8s.io", "policyreports"),
+                                   ("wgpolicyk8s.io", "clusterpolicyreports")}, set(rules)
+    for rule in cr["rules"]:
+        assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
+        assert "resourceNames" not in rule, rule
+    crb = one(by, "ClusterRoleBinding")
+    assert crb["roleRef"]["name"] == cr["metadata"]["name"], crb
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": sa, "namespace": NS}], crb
+    role = one(by, "Role")
+    assert role["metadata"]["namespace"] == NS
+    lease = FULL + "-audit"
+    assert role["rules"] == [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+         "resourceNames": [lease], "verbs": ["get", "update"]}], role["rules"]
+    rb = one(by, "RoleBinding")
+    assert rb["roleRef"]["name"] == role["metadata"]["name"], rb
+    assert rb["subjects"] == [{"kind": "ServiceAccount", "name": sa, "namespace": NS}], rb
+    args = one(by, "Deployment")["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--audit-lease-name=" + lease in args, args
+
+
+def check_audit_crds(objs, by):
+    crds = {c["metadata"]["name"]: c for c in by["CustomResourceDefinition"]}
+    assert set(crds) == {"policyreports.wgpolicyk8s.io",
+                         "clusterpolicyreports.wgpolicyk8s.io"}, set(crds)
+    for name, scope, kind in (("policyreports.wgpolicyk8s.io", "Namespaced", "PolicyReport"),
+                              ("clusterpolicyreports.wgpolicyk8s.io", "Cluster",
+                               "ClusterPolicyReport")):
+        c = crds[name]
+        assert c["apiVersion"] == "apiextensions.k8s.io/v1", c["apiVersion"]
+        assert c["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+        spec = c["spec"]
+        assert spec["group"] == "wgpolicyk8s.io" and spec["scope"] == scope, spec
+        assert spec["names"]["kind"] == kind, spec["names"]
+        (v,) = spec["versions"]
+        assert v["name"] == "v1alpha2" and v["served"] and v["storage"], v
+        props = v["schema"]["openAPIV3Schema"]["properties"]
+        result = props["results"]["items"]
+        assert result["required"] == ["policy"], result
+        assert result["properties"]["result"]["enum"] == ["pass", "fail", "warn", "error",
+                                                          "skip"]
+        for sev in ("high", "medium", "low"):  # what tollgate writes
+            assert sev in result["properties"]["severity"]["enum"]
+        assert set(props["summary"]["properties"]) == {"pass", "fail", "warn", "error",
+                                                       "skip"}
+
+
+def check_audit_off(objs, by):
+    for kind in AUDIT_KINDS + ["CustomResourceDefinition"]:
+        assert kind not in by, kind + " rendered with audit.enabled=false"
+    pod = one(by, "Deployment")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert one(by, "ServiceAccount")["automountServiceAccountToken"] is False
+    c = pod["containers"][0]
+    assert not any(a.startswith("--audit-") for a in c["args"]), c["args"]
+    assert "env" not in c, c.get("env")
+
+
+def check_audit_without_crds(objs, by):
+    assert "CustomResourceDefinition" not in by
+    for kind in AUDIT_KINDS:
+        assert kind in by, kind
 
 
 def check_generated_certs(objs, by, key_type="EC"):
@@ -439,10 +534,15 @@ given_ca=$(cat "$tmp/given-ca.b64")
 
 # Default values.
 if render default; then
-    for c in kinds_default deployment webhooks generated_certs policy_default; do
+    for c in kinds_default deployment webhooks generated_certs policy_default audit_rbac audit_crds; do
         assert default $c
     done
 fi
+
+# The background audit off: no RBAC, no CRDs, no token; or on with CRDs
+# that another tool installed.
+render audit-off --set audit.enabled=false && assert audit-off audit_off
+render audit-no-crds --set audit.installCRDs=false && assert audit-no-crds audit_without_crds
 
 # Helm's generated certificates, RSA flavour.
 render gen-rsa --set certs.generate.keyAlgorithm=rsa && assert gen-rsa rsa_certs
@@ -502,6 +602,7 @@ refuse latest "image/tag" --set image.tag=latest
 refuse bad-failure-policy "'Fail', 'Ignore'" --set webhook.failurePolicy=Maybe
 refuse bad-mode "generate" --set certs.mode=selfsigned
 refuse bad-timeout "timeoutSeconds" --set webhook.timeoutSeconds=60
+refuse audit-interval "audit/intervalSeconds" --set audit.intervalSeconds=5
 refuse pdb-blocks-drain "minAvailable .* must be below replicaCount" --set replicaCount=1
 refuse deadline-after-timeout "requestDeadlineMs .* must be below webhook.timeoutSeconds" \
     --set webhook.timeoutSeconds=2 --set server.requestDeadlineMs=2000

@@ -84,6 +84,27 @@ check "sarif version" 2.1.0 "$(jq -r .version "$TMP/out")"
 check "sarif error results" 1 "$(jq '[.runs[0].results[] | select(.level=="error")] | length' "$TMP/out")"
 check "sarif location" 3 "$(jq '.runs[0].results[0].locations[0].physicalLocation.region.startLine' "$TMP/out")"
 
+# without --policy (and TOLLGATE_POLICY) the built-in defaults judge, and
+# every output says so; with one, the report names it and stderr is quiet
+(unset TOLLGATE_POLICY; run --output json "$DATA/manifests/pod.yaml")
+contains "no policy: stderr names the built-in defaults" \
+    "using the built-in default policy" "$TMP/err"
+check "no policy: json metadata" '"default" "built-in defaults" true' \
+    "$(jq -c '.policy.name, .policy.source, .policy.builtIn' "$TMP/out" | tr '\n' ' ' | sed 's/ $//')"
+(unset TOLLGATE_POLICY; run --output sarif "$DATA/manifests/pod.yaml")
+check "no policy: sarif run properties" true "$(jq '.runs[0].properties.policy.builtIn' "$TMP/out")"
+(unset TOLLGATE_POLICY; run --output junit "$DATA/manifests/pod.yaml")
+contains "no policy: junit property" '<property name="policy.builtIn" value="true"/>' "$TMP/out"
+run --policy "$SRC/policies" --output json "$DATA/manifests/pod.yaml"
+check "--policy: json metadata" '"baseline" false' \
+    "$(jq -c '.policy.name, .policy.builtIn' "$TMP/out" | tr '\n' ' ' | sed 's/ $//')"
+check "--policy: nothing on stderr" "" "$(cat "$TMP/err")"
+run --policy "$SRC/policies" --output sarif "$DATA/manifests/pod.yaml"
+check "--policy: sarif names the source" "$SRC/policies" \
+    "$(jq -r '.runs[0].properties.policy.source' "$TMP/out")"
+TOLLGATE_POLICY=$SRC/policies run --output json "$DATA/manifests/pod.yaml"
+check "TOLLGATE_POLICY: not the built-in defaults" false "$(jq '.policy.builtIn' "$TMP/out")"
+
 # audit mode: a report over a cluster dump, never failing
 kubectl_dump=$TMP/dump.json
 jq -s '{apiVersion: "v1", kind: "List", items: .}' \
@@ -93,6 +114,7 @@ run --policy "$SRC/policies" --mode audit - <"$kubectl_dump"
 check "audit mode exits 0" 0 "$status"
 contains "audit summary by rule" "by rule: pinnedTags=1 runAsNonRoot=1 probes=1" "$TMP/out"
 contains "audit summary by namespace" "by namespace: shop=3" "$TMP/out"
+contains "audit summary by kind" "by kind: Pod=3" "$TMP/out"
 contains "audit findings are warnings" "warn  [pinnedTags]" "$TMP/out"
 
 # AdmissionReviews get the webhook's answer, same uid and apiVersion

@@ -28,7 +28,7 @@ expect() {
 cp "$EV/policy_registries.yaml" "$TMP/policy.yaml"
 start_server
 registry_denial() { # IMAGE NORMALISED
-    printf '%s\n%s' "tollgate: Pod team/web violates 1 rule:" \
+    printf '%s\n%s' "tollgate: Pod team/web has 1 violation of 1 rule:" \
         "- [allowedRegistries] container \"app\" (/spec/containers/0/image): image \"$1\" ($2) is not from an allowed registry (ghcr.io/acme, localhost:5000); use an image from one of them, or mirror it there"
 }
 expect compliant true
@@ -59,7 +59,7 @@ check "latest-with-digest: on /mutate, allowed without a patch" "200 true null" 
     "$(post /mutate "$TMP/ev/latest-with-digest.json") $(jqb .response.allowed) $(jqb .response.patch)"
 # ...but the same tag without the digest is denied, and so is no tag at all
 tag_denial() { # CONTAINER-KIND NAME POINTER IMAGE PROBLEM SUGGESTED [KIND NAME]
-    printf '%s\n%s' "tollgate: ${7:-Pod} ${8:-team/web} violates 1 rule:" \
+    printf '%s\n%s' "tollgate: ${7:-Pod} ${8:-team/web} has 1 violation of 1 rule:" \
         "- [pinnedTags] $1 \"$2\" ($3): image \"$4\" $5; pin a version tag (\"$6:1.2.3\") or a digest (\"@sha256:...\")"
 }
 expect latest false "$(tag_denial container app /spec/containers/0/image \
@@ -81,7 +81,7 @@ expect cronjob-template false "$(tag_denial container job \
 status=$(post /validate "$TMP/ev/ephemeral-container.json")
 check "ephemeral-container: denied" "200 false" "$status $(jqb .response.allowed)"
 msg=$(jqb .response.status.message)
-check "ephemeral-container: three rules" "tollgate: Pod team/web violates 3 rules:" "$(head -1 <<<"$msg")"
+check "ephemeral-container: three rules" "tollgate: Pod team/web has 3 violations of 3 rules:" "$(head -1 <<<"$msg")"
 check_contains "ephemeral-container: runAsNonRoot" \
     '- [runAsNonRoot] ephemeralContainer "debugger" (/spec/ephemeralContainers/0/securityContext/runAsNonRoot)' "$msg"
 check_contains "ephemeral-container: pinnedTags" \
@@ -94,14 +94,14 @@ root_uid="runAsUser is 0 (root), set at the %s level; use a non-zero UID such as
 root_denial() { # POINTER LEVEL
     # shellcheck disable=SC2059 # the format is root_uid
     printf '%s\n- [runAsNonRoot] container "app" (%s): %s' \
-        "tollgate: Pod team/web violates 1 rule:" "$1" "$(printf "$root_uid" "$2")"
+        "tollgate: Pod team/web has 1 violation of 1 rule:" "$1" "$(printf "$root_uid" "$2")"
 }
 expect nonroot-but-uid-0 false "$(root_denial /spec/containers/0/securityContext/runAsUser container)"
 expect pod-user-container-uid-0 false \
     "$(root_denial /spec/containers/0/securityContext/runAsUser container)"
 expect pod-level-uid-0 false "$(root_denial /spec/securityContext/runAsUser pod)"
 expect pod-nonroot-container-root false "$(printf '%s\n%s' \
-    "tollgate: Pod team/web violates 1 rule:" \
+    "tollgate: Pod team/web has 1 violation of 1 rule:" \
     '- [runAsNonRoot] container "app" (/spec/containers/0/securityContext/runAsNonRoot): runAsNonRoot is false at the container level and no non-zero runAsUser is set; set runAsNonRoot: true and a non-zero runAsUser')"
 stop_server
 
@@ -112,7 +112,7 @@ for c in hub-short hub-library hub-index hub-registry-1 hub-uppercase; do
     expect "$c" true
 done
 hub_denial() { # IMAGE NORMALISED
-    printf '%s\n%s' "tollgate: Pod team/web violates 1 rule:" \
+    printf '%s\n%s' "tollgate: Pod team/web has 1 violation of 1 rule:" \
         "- [allowedRegistries] container \"app\" (/spec/containers/0/image): image \"$1\" ($2) is not from an allowed registry (nginx); use an image from one of them, or mirror it there"
 }
 expect hub-longer-name false "$(hub_denial nginxx:1.25 docker.io/library/nginxx)"

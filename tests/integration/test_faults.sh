@@ -57,7 +57,8 @@ healthy "after 500 idle connections"
 # the headers): 413 as soon as the headers are read
 out=$($FAULTS fullbody "$PORT" "$TMP/certs/ca.crt" $((3 * 1024 * 1024 + 1)))
 check "3 MiB + 1 sent whole: 413" 413 "$(head -1 <<<"$out")"
-check "3 MiB + 1 sent whole: message" '{"error":"request body larger than --max-body-bytes"}' \
+check "3 MiB + 1 sent whole: message" \
+    '{"error":"request body larger than --max-body-bytes (3145728 bytes)"}' \
     "$(tail -n +2 <<<"$out")"
 healthy "after 3 MiB + 1"
 
@@ -130,19 +131,19 @@ review() {
     check "$1: message" "$5" "${msg:0:${#5}}"
     [ -n "$5" ] || check "$1: no message" "" "$msg"
 }
-denied2="tollgate: Pod default/bad violates 2 rules:"
+denied2="tollgate: Pod default/bad has 2 violations of 2 rules:"
 review number-request-uid 400 - - "request.uid is missing"
 review null-request-uid 400 - - "request.uid is missing"
 review number-review-request 400 - - "request is missing or not an object"
 review null-review-request 400 - - "request is missing or not an object"
 review number-request-object 400 - - "request.object is not an object"
-review null-request-object 200 true null "" # DELETE and CONNECT send no object
-review number-request-kind 200 false 403 "tollgate: object default/bad violates 2 rules:"
-review null-request-kind 200 false 403 "tollgate: object default/bad violates 2 rules:"
+review null-request-object 400 - - "request.object is null (operation CREATE); CREATE and UPDATE reviews must carry the object"
+review number-request-kind 200 false 403 "tollgate: object default/bad has 2 violations of 2 rules:"
+review null-request-kind 200 false 403 "tollgate: object default/bad has 2 violations of 2 rules:"
 review number-request-operation 200 false 403 "$denied2"
 review null-request-operation 200 false 403 "$denied2"
-review number-request-namespace 200 false 403 "tollgate: Pod bad violates 2 rules:"
-review null-request-namespace 200 false 403 "tollgate: Pod bad violates 2 rules:"
+review number-request-namespace 200 false 403 "tollgate: Pod bad has 2 violations of 2 rules:"
+review null-request-namespace 200 false 403 "tollgate: Pod bad has 2 violations of 2 rules:"
 review number-object-metadata 200 false 403 "$denied2"
 review null-object-metadata 200 false 403 "$denied2"
 review number-object-spec 200 false 400 "tollgate cannot read the object: /spec must be a mapping"
@@ -166,7 +167,7 @@ review null-container-image 200 false 403 "$denied2"
 review number-container-securityContext 200 false 403 "$denied2"
 review null-container-securityContext 200 false 403 "$denied2"
 review number-container-livenessProbe 200 false 403 "$denied2"
-review null-container-livenessProbe 200 false 403 "tollgate: Pod default/bad violates 3 rules:"
+review null-container-livenessProbe 200 false 403 "tollgate: Pod default/bad has 3 violations of 3 rules:"
 healthy "after numbers and nulls"
 
 stop_server

@@ -60,7 +60,7 @@ check "400 not a review" 400 "$(post /validate "$TMP/notreview.json")"
 head -c $((3 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$TMP/big.json"
 check "413 declared (Expect: 100-continue)" 413 "$(post /validate "$TMP/big.json" \
     -H 'Expect: 100-continue')"
-check "413 body" "request body larger than --max-body-bytes" "$(jqb .error)"
+check "413 body" "request body larger than --max-body-bytes (3145728 bytes)" "$(jqb .error)"
 out=$($CLIENT declared "$PORT" "$TMP/certs/ca.crt" $((3 * 1024 * 1024 + 1)))
 check "413 on headers alone (no body sent)" 413 "$(head -1 <<<"$out")"
 check "413 chunked" 413 "$(post /validate "$TMP/big.json" -H 'Transfer-Encoding: chunked')"

@@ -66,4 +66,16 @@ else
 fi
 wait "$SLOW_PID" "$SLOW2_PID"
 stop_server
+
+# the 413 names the limit in force, declared or chunked
+start_server --max-body-bytes 4096
+head -c 4097 /dev/zero | tr '\0' ' ' >"$TMP/over.json"
+check "413 over a configured cap" 413 "$(post /validate "$TMP/over.json")"
+check "413 names the configured limit" \
+    "request body larger than --max-body-bytes (4096 bytes)" "$(jqb .error)"
+check "413 chunked over a configured cap" 413 \
+    "$(post /validate "$TMP/over.json" -H 'Transfer-Encoding: chunked')"
+check "413 chunked names the configured limit" \
+    "request body larger than --max-body-bytes (4096 bytes)" "$(jqb .error)"
+stop_server
 finish

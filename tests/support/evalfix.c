@@ -9,6 +9,7 @@
 #include "decide.h"
 #include "jsonpatch_ref.h"
 #include "patch.h"
+#include "policy_load.h"
 #include "workload.h"
 
 json_t *evalfix_json(const char *snippet)
@@ -89,43 +90,136 @@ const char *evalfix_pod(const char *pod_security_context, const char *containers
     return text;
 }
 
-const char *const evalfix_kinds[] = {
-    "Pod", "Deployment", "ReplicaSet",  "StatefulSet",           "DaemonSet",
-    "Job", "CronJob",    "PodTemplate", "ReplicationController", NULL};
+const char *const evalfix_kinds[EVALFIX_N_KINDS] = {
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "ReplicationController",
+    "CronJob",
+    "PodTemplate",
+};
+
+const char *evalfix_object(const char *kind, const char *spec)
+{
+    static char text[16384];
+    const char *open = "'spec':{'template':{'spec':{", *close = "}}}";
+    if (strcmp(kind, "Pod") == 0) {
+        open = "'spec':{";
+        close = "}";
+    } else if (strcmp(kind, "CronJob") == 0) {
+        open = "'spec':{'jobTemplate':{'spec':{'template':{'spec':{";
+        close = "}}}}}";
+    } else if (strcmp(kind, "PodTemplate") == 0) {
+        open = "'template':{'spec':{";
+        close = "}}";
+    }
+    int n = snprintf(text, sizeof(text),
+                     "{'kind':'%s','metadata':{'name':'w','namespace':'ns'},%s%s%s}",
+                     kind, open, spec, close);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+static char *rules_document(const char *rules)
+{
+    static char text[16384];
+    int n = snprintf(text, sizeof(text),
+                     "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: t}\n"
+                     "spec:\n  rules:\n%s",
+                     rules);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+void evalfix_rules(struct evalfix *ef, const char *rules)
+{
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    const char *text = rules_document(rules);
+    ck_assert_msg(policy_load_buffer(text, strlen(text), "test.yaml", &p, &err) == TG_OK,
+                  "%s:%d:%d: %s", err.source, err.line, err.column, err.text);
+    policy_free(ef->policy);
+    ef->policy = p;
+}
+
+enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err)
+{
+    struct policy *p = NULL;
+    const char *text = rules_document(rules);
+    enum tg_rc rc = policy_load_buffer(text, strlen(text), "test.yaml", &p, err);
+    policy_free(p);
+    return rc;
+}
+
+static bool below_a_container(const char *pointer)
+{
+    return strstr(pointer, "/containers/") || strstr(pointer, "/initContainers/") ||
+           strstr(pointer, "/ephemeralContainers/");
+}
+
+void evalfix_check_row(const char *rule, const struct evalfix_row *row, size_t kind)
+{
+    struct evalfix ef;
+    evalfix_init(&ef);
+    evalfix_rules(&ef, row->rules);
+    ck_assert_int_eq(evalfix_run(&ef, evalfix_object(evalfix_kinds[kind], row->spec)),
+                     TG_OK);
+    ck_assert_uint_eq(evalfix_count(&ef, rule), row->n);
+    for (size_t i = 0; i < row->n; i++) {
+        const struct finding *f = evalfix_get(&ef, rule, i);
+        ck_assert_int_eq(f->container_kind == CONTAINER_POD,
+                         !below_a_container(f->pointer));
+        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
+    }
+    if (row->n) {
+        const struct finding *f = evalfix_get(&ef, rule, 0);
+        if (row->pointer) {
+            char want[256];
+            snprintf(want, sizeof(want), "%s%s",
+                     workload_podspec_pointer(evalfix_kinds[kind]), row->pointer);
+            ck_assert_str_eq(f->pointer, want);
+        }
+        ck_assert_uint_eq(f->n_fixes, 0);
+        if (row->message)
+            ck_assert_msg(strstr(f->message, row->message), "%s", f->message);
+    }
+    evalfix_cleanup(&ef);
+}
+
+void evalfix_check_error_row(const struct evalfix_error_row *row)
+{
+    struct tg_error err = {0};
+    ck_assert_int_eq(evalfix_rules_error(row->rules, &err), TG_EINVAL);
+    ck_assert_str_eq(err.text, row->text);
+    ck_assert_int_eq(err.line, row->line);
+    ck_assert_int_eq(err.column, row->column);
+    ck_assert_str_eq(err.source, "test.yaml");
+}
 
 const char *evalfix_workload(const char *kind, const char *podspec)
 {
     static char text[16384];
-    const char *pointer = workload_podspec_pointer(kind);
-    ck_assert_ptr_nonnull(pointer);
-    json_t *o = evalfix_json(podspec);
-    /* wrap from the innermost step out: /spec/template/spec */
-    for (const char *end = pointer + strlen(pointer); end > pointer;) {
-        const char *slash = end - 1;
-        while (*slash != '/')
-            slash--;
-        json_t *outer = json_object();
-        ck_assert_int_eq(
-            json_object_setn_new(outer, slash + 1, (size_t)(end - slash - 1), o), 0);
-        o = outer;
-        end = slash;
+    size_t len = strlen(podspec);
+    ck_assert(len >= 2 && podspec[0] == '{' && podspec[len - 1] == '}');
+    if (strcmp(kind, "EphemeralContainers") != 0) {
+        snprintf(text, sizeof(text), "%.*s", (int)(len - 2), podspec + 1);
+        return evalfix_object(kind, text);
     }
-    json_object_set_new(o, "kind", json_string(kind));
-    json_object_set_new(o, "metadata",
-                        json_pack("{s:s,s:s}", "name", "w", "namespace", "ns"));
-    char *dump = json_dumps(o, JSON_COMPACT);
-    ck_assert_ptr_nonnull(dump);
-    ck_assert_uint_lt(strlen(dump), sizeof(text));
-    memcpy(text, dump, strlen(dump) + 1);
-    free(dump);
-    json_decref(o);
+    int n = snprintf(text, sizeof(text),
+                     "{'kind':'EphemeralContainers','metadata':{'name':'w','namespace':"
+                     "'ns'},%.*s}",
+                     (int)(len - 2), podspec + 1);
+    ck_assert_int_lt(n, (int)sizeof(text));
     return text;
 }
 
 void evalfix_check_kinds(struct evalfix *ef, const char *rule, const char *podspec,
                          const struct evalfix_expect *want)
 {
-    for (size_t k = 0; evalfix_kinds[k]; k++) {
+    for (size_t k = 0; k < EVALFIX_N_KINDS; k++) {
         const char *kind = evalfix_kinds[k];
         ck_assert_int_eq(evalfix_run(ef, evalfix_workload(kind, podspec)), TG_OK);
         ck_assert_msg(evalfix_count(ef, rule) == want->n, "%s: %zu %s findings, want %zu",

@@ -39,16 +39,58 @@ const struct finding *evalfix_get(const struct evalfix *ef, const char *rule, si
  * securityContext (or NULL); the result is static storage. */
 const char *evalfix_pod(const char *pod_security_context, const char *containers);
 
-/* The kinds that carry a whole pod spec (workload.h), NULL-terminated:
- * Pod, Deployment, ..., ReplicationController.  (EphemeralContainers, the
- * subresource object of API servers before 1.22, carries
- * ephemeralContainers alone: evalfix_workload takes it too.) */
-extern const char *const evalfix_kinds[];
+/* The kinds that carry a pod spec (workload.h), for rows that judge the
+ * same pod spec in each; EVALFIX_N_KINDS of them. */
+#define EVALFIX_N_KINDS 9
+extern const char *const evalfix_kinds[EVALFIX_N_KINDS];
 
-/* An object of `kind` carrying `podspec` (single-quoted JSON) where
- * Kubernetes puts it, as a snippet for evalfix_run; static storage.  The
- * pod spec's pointer (workload_podspec_pointer) is the prefix of every
- * pointer the rules report. */
+/* An object of `kind` (one of evalfix_kinds) whose pod spec has the
+ * members `spec` (single-quoted, without the braces), where that kind
+ * keeps its pod spec; the result is static storage. */
+const char *evalfix_object(const char *kind, const char *spec);
+
+/* Replace the fixture's policy with one loaded from `rules` (the YAML
+ * under spec.rules, each line indented by four spaces); the test fails if
+ * it does not load. */
+void evalfix_rules(struct evalfix *ef, const char *rules);
+
+/* Load a policy document whose spec.rules is `rules`, expecting an
+ * error: returns its code, and the error in *err (source "test.yaml";
+ * spec.rules' first line is line 6). */
+enum tg_rc evalfix_rules_error(const char *rules, struct tg_error *err);
+
+/* One row of a rule's table, judged in one pod-bearing kind. */
+struct evalfix_row {
+    const char *spec;    /* the pod spec's members (single-quoted) */
+    const char *rules;   /* the policy's spec.rules (evalfix_rules) */
+    size_t n;            /* findings of the rule */
+    const char *pointer; /* of the first finding, below the pod spec; NULL: any */
+    const char *message; /* part of the first finding's message; NULL: any */
+};
+
+/* Run `row` in evalfix_kinds[kind] and assert what it says, that the
+ * first finding has no fix (rows are for rules without configured fixes),
+ * and that a finding about a pod spec field, not below a container list,
+ * is of kind CONTAINER_POD. */
+void evalfix_check_row(const char *rule, const struct evalfix_row *row, size_t kind);
+
+/* A policy error row: spec.rules, and the error's line, column and text. */
+struct evalfix_error_row {
+    const char *rules;
+    int line, column;
+    const char *text;
+};
+
+/* Load `row->rules` and assert TG_EINVAL with that position and text in
+ * "test.yaml". */
+void evalfix_check_error_row(const struct evalfix_error_row *row);
+
+/* evalfix_object for a whole pod spec `podspec` (single-quoted, with its
+ * braces), for any kind of evalfix_kinds and also EphemeralContainers (the
+ * subresource object of API servers before 1.22, which carries
+ * ephemeralContainers alone).  The pod spec's pointer
+ * (workload_podspec_pointer) is the prefix of every pointer the rules
+ * report. */
 const char *evalfix_workload(const char *kind, const char *podspec);
 
 /* What a rule must find in one pod spec: `n` findings, the first at

@@ -41,6 +41,11 @@ static enum tg_rc check_envelope(const json_t *root, struct review *rv,
         version ? version : "is missing:");
 }
 
+static bool is_create_or_update(const char *operation)
+{
+    return strcmp(operation, "CREATE") == 0 || strcmp(operation, "UPDATE") == 0;
+}
+
 static enum tg_rc read_request(struct review *rv, const json_t *req, struct tg_error *err)
 {
     if (!json_is_object(req))
@@ -59,6 +64,13 @@ static enum tg_rc read_request(struct review *rv, const json_t *req, struct tg_e
     json_t *object = json_object_get(req, "object");
     if (object && !json_is_null(object) && !json_is_object(object))
         return tg_error_setf(err, TG_EINVAL, "request.object is not an object");
+    /* DELETE and CONNECT carry no object; a CREATE or UPDATE without one
+     * leaves nothing to judge, and allowing it would wave it through. */
+    if (!json_is_object(object) && is_create_or_update(rv->operation))
+        return tg_error_setf(err, TG_EINVAL,
+                             "request.object is %s (operation %s); CREATE and UPDATE "
+                             "reviews must carry the object",
+                             object ? "null" : "missing", rv->operation);
     rv->object = json_is_object(object) ? object : NULL;
     json_t *old = json_object_get(req, "oldObject");
     rv->old_object = json_is_object(old) ? old : NULL;

@@ -28,7 +28,8 @@ struct review {
     const char *name;         /* may be "" (generateName) */
     const char *username;     /* request.userInfo.username, "" if absent */
     bool dry_run;
-    json_t *object;     /* borrowed from root; NULL for DELETE */
+    json_t *object;     /* borrowed from root; NULL for DELETE and CONNECT, never for
+                           CREATE or UPDATE (review_decode refuses those) */
     json_t *old_object; /* borrowed from root; set for UPDATE (and DELETE) */
 };
 
@@ -37,7 +38,8 @@ struct review {
  * text (jsondec.h, struct jsondec_opts).  TG_EINVAL with a one-line reason
  * fit for an HTTP 400 body when the JSON is malformed (with line and
  * column), the apiVersion or kind is not an AdmissionReview tollgate
- * speaks, or request.uid is missing; TG_ENOMEM on allocation failure.  On
+ * speaks, request.uid is missing, or a CREATE or UPDATE carries no
+ * object (DELETE and CONNECT need none); TG_ENOMEM on allocation failure.  On
  * success *out owns a new review (review_free). */
 TG_MUST_CHECK enum tg_rc review_decode(const char *body, size_t len,
                                        const char *const *raw_members,

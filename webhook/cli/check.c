@@ -17,12 +17,12 @@
 #include "admission.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check_eval.h"
 #include "check_output.h"
 #include "commands.h"
 #include "engine.h"
 #include "facts_gather.h"
 #include "manifest.h"
+#include "object_verdict.h"
 #include "policy_load.h"
 #include "registry_opts.h"
 #include "rules.h"
@@ -67,7 +67,8 @@ static void usage(FILE *out)
         "Options:\n"
         "  -p, --policy FILE|DIR   policy file or directory of *.yaml files merged in\n"
         "                          name order (default: $TOLLGATE_POLICY, else the\n"
-        "                          built-in defaults)\n"
+        "                          built-in defaults, as stderr and the report's\n"
+        "                          policy metadata then say)\n"
         "  -o, --output FORMAT     text (default), json, junit or sarif\n"
         "      --mode MODE         audit: report everything, never fail (exit 0);\n"
         "                          enforce: ignore the policy's audit settings\n"
@@ -260,8 +261,8 @@ static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc
     arena_init(&a, CHECK_FACTS_ARENA);
     enum tg_rc rc = gather_facts(run, doc->object, &a, &facts);
     if (rc == TG_OK)
-        rc = check_eval_object(run->policy, doc->object, &facts, run->opts->fix, &entry,
-                               err);
+        rc = object_verdict_eval(run->policy, doc->object, &facts, run->opts->fix, &entry,
+                                 err);
     arena_cleanup(&a);
     if (rc != TG_OK) {
         if (rc == TG_EINVAL) { /* place the engine's message in the file */
@@ -314,26 +315,37 @@ static void check_file(struct check_run *run, const char *path)
     buf_cleanup(&b);
 }
 
-static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
+/* The policy path from --policy or $TOLLGATE_POLICY; NULL: the built-in
+ * defaults. */
+static const char *policy_path_of(const struct check_opts *o)
 {
     const char *path = o->policy_path ? o->policy_path : getenv("TOLLGATE_POLICY");
+    return path && path[0] ? path : NULL;
+}
+
+static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
+{
+    const char *path = policy_path_of(o);
     struct tg_error err = {0};
     enum tg_rc rc;
-    if (path && path[0]) {
+    if (path) {
         rc = policy_load_path(path, out, &err);
         if (rc != TG_OK)
             print_error(&err);
     } else {
         *out = policy_new_default();
         rc = *out ? TG_OK : TG_ENOMEM;
+        /* A verdict from a policy nobody chose must not pass for the
+         * team's own: say which one it is. */
+        if (rc == TG_OK)
+            fprintf(stderr, "tollgate check: no --policy or TOLLGATE_POLICY given: "
+                            "using the built-in default policy (policies/README.md, "
+                            "\"Built-in defaults\")\n");
     }
     if (rc != TG_OK)
         return rc;
-    if (o->force_audit || o->force_enforce) {
-        /* The command line wins over the file, overrides included. */
-        (*out)->mode = o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE;
-        (*out)->n_overrides = 0;
-    }
+    if (o->force_audit || o->force_enforce) /* the command line wins over the file */
+        policy_force_mode(*out, o->force_audit ? POLICY_AUDIT : POLICY_ENFORCE);
     return TG_OK;
 }
 
@@ -402,7 +414,9 @@ int cmd_check(int argc, char **argv)
         policy_free(policy);
         return 2;
     }
-    json_t *report = json_object();
+    json_t *report =
+        json_pack("{s:{s:s,s:s,s:b}}", "policy", "name", policy->name, "source",
+                  policy->source, "builtIn", !policy_path_of(&opts));
     struct check_run run = {
         .opts = &opts, .policy = policy, .registry = registry, .objects = json_array()};
     if (opts.fix)

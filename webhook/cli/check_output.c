@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "object_verdict.h"
+
 enum tg_rc check_format_parse(const char *name, enum check_format *out)
 {
     static const struct {
@@ -35,9 +37,13 @@ static int count_up(json_t *counts, const char *key)
     return json_object_set_new(counts, key, json_integer(n + 1));
 }
 
-static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
-                            json_t *by_ns)
+struct counts {
+    json_t *sum, *by_rule, *by_ns, *by_kind;
+};
+
+static int summarize_object(const json_t *obj, const struct counts *c)
 {
+    json_t *sum = c->sum;
     int rc = count_up(sum, "objects");
     const char *decision = str(obj, "decision");
     rc |= count_up(sum, strcmp(decision, "deny") == 0       ? "denied"
@@ -50,8 +56,9 @@ static int summarize_object(const json_t *obj, json_t *sum, json_t *by_rule,
         if (strcmp(str(f, "severity"), "violation") != 0)
             continue;
         rc |= count_up(sum, "violations");
-        rc |= count_up(by_rule, str(f, "rule"));
-        rc |= count_up(by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_rule, str(f, "rule"));
+        rc |= count_up(c->by_ns, str(obj, "namespace")[0] ? str(obj, "namespace") : "-");
+        rc |= count_up(c->by_kind, str(obj, "kind")[0] ? str(obj, "kind") : "-");
     }
     return rc;
 }
@@ -60,18 +67,18 @@ enum tg_rc check_summarize(json_t *report)
 {
     json_t *sum = json_pack("{s:i,s:i,s:i,s:i,s:i}", "objects", 0, "denied", 0, "allowed",
                             0, "excluded", 0, "violations", 0);
-    json_t *by_rule = json_object();
-    json_t *by_ns = json_object();
-    int rc = (!sum || !by_rule || !by_ns) ? -1 : 0;
+    struct counts c = {sum, json_object(), json_object(), json_object()};
+    int rc = (!sum || !c.by_rule || !c.by_ns || !c.by_kind) ? -1 : 0;
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
     {
         if (rc == 0)
-            rc = summarize_object(obj, sum, by_rule, by_ns);
+            rc = summarize_object(obj, &c);
     }
-    rc |= json_object_set_new(sum, "byRule", by_rule);
-    rc |= json_object_set_new(sum, "byNamespace", by_ns);
+    rc |= json_object_set_new(sum, "byRule", c.by_rule);
+    rc |= json_object_set_new(sum, "byNamespace", c.by_ns);
+    rc |= json_object_set_new(sum, "byKind", c.by_kind);
     rc |= json_object_set_new(report, "summary", sum);
     return rc ? TG_ENOMEM : TG_OK;
 }
@@ -102,14 +109,17 @@ static void text_object(const json_t *obj, FILE *out)
     if (!json_array_size(findings) && strcmp(decision, "deny") != 0)
         return;
     const char *ns = str(obj, "namespace");
-    fprintf(out, "%s:%lld: %s %s%s%s: %s\n", str(obj, "source"), num(obj, "line"),
-            str(obj, "kind"), ns, ns[0] ? "/" : "", str(obj, "name"), decision);
+    if (num(obj, "line") > 0) /* from a file; a listed object is named by itself */
+        fprintf(out, "%s:%lld: ", str(obj, "source"), num(obj, "line"));
+    fprintf(out, "%s %s%s%s: %s\n", str(obj, "kind"), ns, ns[0] ? "/" : "",
+            str(obj, "name"), decision);
     size_t i;
     const json_t *f;
     json_array_foreach(findings, i, f)
     {
-        fprintf(out, "  %-5s [%s] %s \"%s\" (%s): %s\n", str(f, "outcome"),
-                str(f, "rule"), str(f, "containerType"), str(f, "container"),
+        char who[300];
+        object_verdict_subject(f, who, sizeof(who));
+        fprintf(out, "  %-5s [%s] %s (%s): %s\n", str(f, "outcome"), str(f, "rule"), who,
                 str(f, "pointer"), str(f, "message"));
     }
 }
@@ -128,8 +138,12 @@ static void render_text(const json_t *report, FILE *out)
             "violation(s)\n",
             num(sum, "objects"), num(sum, "denied"), num(sum, "allowed"),
             num(sum, "excluded"), num(sum, "violations"));
+    if (json_object_get(sum, "listed")) /* tollgate audit */
+        fprintf(out, "  %lld object(s) listed, %lld reported through their controller\n",
+                num(sum, "listed"), num(sum, "owned"));
     print_counts(out, "by rule", json_object_get(sum, "byRule"));
     print_counts(out, "by namespace", json_object_get(sum, "byNamespace"));
+    print_counts(out, "by kind", json_object_get(sum, "byKind"));
 }
 
 static void xml_escaped(FILE *out, const char *s)
@@ -165,7 +179,9 @@ static void junit_case(const json_t *obj, FILE *out)
     xml_escaped(out, str(obj, "namespace"));
     fputc('/', out);
     xml_escaped(out, str(obj, "name"));
-    fprintf(out, " (line %lld)\">\n", num(obj, "line"));
+    if (num(obj, "line") > 0)
+        fprintf(out, " (line %lld)", num(obj, "line"));
+    fputs("\">\n", out);
     if (strcmp(str(obj, "decision"), "deny") == 0) {
         fputs("      <failure type=\"tollgate\" message=\"denied by policy\">", out);
         size_t i;
@@ -174,9 +190,11 @@ static void junit_case(const json_t *obj, FILE *out)
         {
             if (strcmp(str(f, "outcome"), "deny") != 0)
                 continue;
-            fprintf(out, "[%s] %s \"", str(f, "rule"), str(f, "containerType"));
-            xml_escaped(out, str(f, "container"));
-            fputs("\" (", out);
+            char who[300];
+            object_verdict_subject(f, who, sizeof(who));
+            fprintf(out, "[%s] ", str(f, "rule"));
+            xml_escaped(out, who);
+            fputs(" (", out);
             xml_escaped(out, str(f, "pointer"));
             fputs("): ", out);
             xml_escaped(out, str(f, "message"));
@@ -194,7 +212,18 @@ static void render_junit(const json_t *report, FILE *out)
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"tollgate\" tests=\"%lld\" failures=\"%lld\">\n",
             num(sum, "objects"), num(sum, "denied"));
-    fputs("  <testsuite name=\"tollgate check\">\n", out);
+    const char *command = str(report, "command");
+    fprintf(out, "  <testsuite name=\"tollgate %s\">\n", command[0] ? command : "check");
+    const json_t *policy = json_object_get(report, "policy");
+    if (policy) {
+        fputs("    <properties>\n      <property name=\"policy.name\" value=\"", out);
+        xml_escaped(out, str(policy, "name"));
+        fputs("\"/>\n      <property name=\"policy.source\" value=\"", out);
+        xml_escaped(out, str(policy, "source"));
+        fprintf(out, "\"/>\n      <property name=\"policy.builtIn\" value=\"%s\"/>\n",
+                json_is_true(json_object_get(policy, "builtIn")) ? "true" : "false");
+        fputs("    </properties>\n", out);
+    }
     size_t i;
     const json_t *obj;
     json_array_foreach(json_object_get(report, "objects"), i, obj)
@@ -218,9 +247,10 @@ static json_t *sarif_result(const json_t *obj, const json_t *f)
     char where[512];
     snprintf(where, sizeof(where), "%s/%s%s%s%s", str(obj, "kind"), ns, ns[0] ? "/" : "",
              str(obj, "name"), str(f, "pointer"));
-    char text[2048];
-    snprintf(text, sizeof(text), "%s \"%s\" (%s): %s", str(f, "containerType"),
-             str(f, "container"), str(f, "pointer"), str(f, "message"));
+    char who[300], text[2048];
+    object_verdict_subject(f, who, sizeof(who));
+    snprintf(text, sizeof(text), "%s (%s): %s", who, str(f, "pointer"),
+             str(f, "message"));
     json_int_t line = json_integer_value(json_object_get(obj, "line"));
     return json_pack("{s:s,s:s,s:{s:s},s:[{s:{s:{s:s},s:{s:I}},s:[{s:s}]}]}", "ruleId",
                      str(f, "rule"), "level", sarif_level(f), "message", "text", text,
@@ -243,11 +273,16 @@ static enum tg_rc render_sarif(const json_t *report, FILE *out)
                 rc = json_array_append_new(results, sarif_result(obj, f));
         }
     }
-    json_t *doc = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o}]}", "$schema",
-                            "https://json.schemastore.org/sarif-2.1.0.json", "version",
-                            "2.1.0", "runs", "tool", "driver", "name", "tollgate",
-                            "version", TOLLGATE_VERSION, "informationUri",
-                            "https://tollgate.dev", "results", results);
+    /* The policy that gave the verdict, in the run's property bag (SARIF
+     * 2.1.0 section 3.8): a report from the built-in defaults says so. */
+    const json_t *policy = json_object_get(report, "policy");
+    json_t *props = json_pack("{s:O?}", "policy", policy);
+    json_t *doc =
+        json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s}},s:o,s:o}]}", "$schema",
+                  "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
+                  "runs", "tool", "driver", "name", "tollgate", "version",
+                  TOLLGATE_VERSION, "informationUri", "https://tollgate.dev", "results",
+                  results, "properties", props);
     if (rc != 0 || !doc || json_dumpf(doc, out, JSON_INDENT(2)) != 0) {
         json_decref(doc);
         return TG_ENOMEM;

@@ -1,13 +1,20 @@
 /* check_output.h -- printing `tollgate check` reports for people and tools.
  *
  * The report is a JSON value built by the check command:
- *   {"objects":[{"source","line","kind","namespace","name","decision",
- *                "findings":[...]}],            (entries of check_eval.h)
+ *   {"policy":{"name","source","builtIn"},      (which policy judged)
+ *    "objects":[{"source","line","kind","namespace","name","decision",
+ *                "findings":[...]}],            (entries of object_verdict.h)
  *    "summary":{"objects","denied","allowed","excluded","violations",
- *               "byRule":{rule:n},"byNamespace":{ns:n}}}
+ *               "byRule":{rule:n},"byNamespace":{ns:n},"byKind":{kind:n}}}
+ * `tollgate audit` reports objects listed from a cluster the same way: no
+ * "line" (so no file position is printed), "source" their API path, the
+ * report's "command" is "audit", and the summary also has "listed" and
+ * "owned" (skipped, reported through their controller).
  * and is rendered as text (one line per finding, a summary), json (the
  * report itself), junit (a testsuite per file, a testcase per object; CI
- * systems show failures) or sarif 2.1.0 (code-scanning UIs).
+ * systems show failures) or sarif 2.1.0 (code-scanning UIs).  junit and
+ * sarif carry the policy too (testsuite properties; the run's property
+ * bag), so a report made with the built-in defaults says so.
  * Pure apart from writing to the given stream.
  */
 #ifndef TOLLGATE_CHECK_OUTPUT_H

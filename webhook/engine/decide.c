@@ -62,8 +62,27 @@ enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode
     return TREAT_DENY;
 }
 
+bool decide_would_deny(const struct finding *f, enum policy_mode mode)
+{
+    return mode == POLICY_AUDIT && f->severity == FINDING_VIOLATION &&
+           f->action != ACTION_AUDIT;
+}
+
+const char *decide_finding_subject(struct arena *a, const struct finding *fnd)
+{
+    if (fnd->container_kind == CONTAINER_POD)
+        return "pod";
+    return arena_printf(a, "%s \"%s\"", container_kind_name(fnd->container_kind),
+                        fnd->container);
+}
+
+/* One formatting per line: a denial or warning per finding is the
+ * expensive part of a denied review (bench/README.md). */
 const char *decide_finding_line(struct arena *a, const struct finding *fnd)
 {
+    if (fnd->container_kind == CONTAINER_POD)
+        return arena_printf(a, "[%s] pod (%s): %s", fnd->rule, fnd->pointer,
+                            fnd->message);
     return arena_printf(a, "[%s] %s \"%s\" (%s): %s", fnd->rule,
                         container_kind_name(fnd->container_kind), fnd->container,
                         fnd->pointer, fnd->message);
@@ -127,18 +146,40 @@ static enum tg_rc close_warnings(struct arena *a, struct warnings *w)
     return TG_OK;
 }
 
+/* How many rules the denied findings come from.  Rule ids are the rule
+ * table's static strings, and the table is short, so a linear search over
+ * the ones seen keeps this linear in the findings (a padded pod can bring
+ * thousands). */
+static size_t denied_rules(const struct findings *f, const enum decide_treatment *t)
+{
+    const char *seen[64];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (t[i] != TREAT_DENY)
+            continue;
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen[k], f->items[i].rule) != 0)
+            k++;
+        if (k == n_seen && n_seen < ARRAY_LEN(seen))
+            seen[n_seen++] = f->items[i].rule;
+    }
+    return n_seen;
+}
+
 static const char *deny_message(struct arena *a, const struct decide_subject *s,
                                 const struct findings *f, const enum decide_treatment *t,
                                 size_t n_denied)
 {
     struct buf b;
     buf_init(&b, 0);
-    enum tg_rc rc = buf_appendf(&b, "tollgate: %s %s%s%s violates %zu rule%s:",
-                                s->kind && s->kind[0] ? s->kind : "object",
-                                s->namespace_ && s->namespace_[0] ? s->namespace_ : "",
-                                s->namespace_ && s->namespace_[0] ? "/" : "",
-                                s->name && s->name[0] ? s->name : "(unnamed)", n_denied,
-                                n_denied == 1 ? "" : "s");
+    size_t n_rules = denied_rules(f, t);
+    enum tg_rc rc =
+        buf_appendf(&b, "tollgate: %s %s%s%s has %zu violation%s of %zu rule%s:",
+                    s->kind && s->kind[0] ? s->kind : "object",
+                    s->namespace_ && s->namespace_[0] ? s->namespace_ : "",
+                    s->namespace_ && s->namespace_[0] ? "/" : "",
+                    s->name && s->name[0] ? s->name : "(unnamed)", n_denied,
+                    n_denied == 1 ? "" : "s", n_rules, n_rules == 1 ? "" : "s");
     size_t shown = 0;
     for (size_t i = 0; rc == TG_OK && i < f->n; i++) {
         if (t[i] != TREAT_DENY)
@@ -202,19 +243,21 @@ static enum tg_rc judge_validate(const struct decide_subject *s, const struct fi
         return TG_ENOMEM;
     for (size_t i = 0; i < f->n; i++) {
         const struct finding *fnd = &f->items[i];
-        bool violation = fnd->severity == FINDING_VIOLATION;
         if (t[i] == TREAT_DENY) {
             v->n_denied++;
             continue;
         }
-        if (v->mode == POLICY_AUDIT && violation && fnd->action != ACTION_AUDIT) {
+        if (decide_would_deny(fnd, v->mode)) {
             v->would_deny = true;
             v->n_denied++;
         }
         v->n_warned++;
-        const char *line = arena_printf(a, "%s \"%s\" (%s): %s",
-                                        container_kind_name(fnd->container_kind),
-                                        fnd->container, fnd->pointer, fnd->message);
+        const char *line =
+            fnd->container_kind == CONTAINER_POD
+                ? arena_printf(a, "pod (%s): %s", fnd->pointer, fnd->message)
+                : arena_printf(a, "%s \"%s\" (%s): %s",
+                               container_kind_name(fnd->container_kind), fnd->container,
+                               fnd->pointer, fnd->message);
         enum tg_rc rc = line ? warn(a, &w, fnd->rule, line) : TG_ENOMEM;
         if (rc != TG_OK)
             return rc;
@@ -282,9 +325,10 @@ static enum tg_rc mutate_warnings(const struct findings *f,
         const struct finding *fnd = &f->items[i];
         if (t[i] != TREAT_FIX)
             continue;
-        const char *line = arena_printf(a, "fixed %s \"%s\": set %s",
-                                        container_kind_name(fnd->container_kind),
-                                        fnd->container, fnd->fixes[0].pointer);
+        const char *subject = decide_finding_subject(a, fnd);
+        const char *line =
+            subject ? arena_printf(a, "fixed %s: set %s", subject, fnd->fixes[0].pointer)
+                    : NULL;
         enum tg_rc rc = line ? warn(a, &w, fnd->rule, line) : TG_ENOMEM;
         if (rc != TG_OK)
             return rc;

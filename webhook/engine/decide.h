@@ -87,7 +87,17 @@ enum decide_treatment {
 enum decide_treatment decide_treatment(const struct finding *f, enum policy_mode mode,
                                        enum decide_stage stage);
 
-/* "[rule] container \"app\" (/spec/containers/0/image): message" */
+/* Is `f` a violation that enforcement would deny, but that `mode` (audit)
+ * only warns about?  What makes a verdict "would-deny"; reports of the same
+ * verdict (the CLI, PolicyReports) ask it per finding. */
+bool decide_would_deny(const struct finding *f, enum policy_mode mode);
+
+/* Who a finding is about: "container \"app\"" ("initContainer", ...), or
+ * "pod" for a pod spec's own field.  NULL when the arena is full. */
+const char *decide_finding_subject(struct arena *a, const struct finding *fnd);
+
+/* "[rule] container \"app\" (/spec/containers/0/image): message", or
+ * "[rule] pod (/spec/hostNetwork): message".  NULL when the arena is full. */
 const char *decide_finding_line(struct arena *a, const struct finding *fnd);
 
 #endif

@@ -21,16 +21,21 @@
 #include "workload.h"
 
 /* Members whose object or array values nothing in the engine, the
- * workload lookup or the decision reads (NULL-terminated): the pod's
- * volumes, affinity and tolerations, a container's env, mounts, resources,
- * command, arguments and probes (whose presence alone is checked),
- * annotations, managedFields, status, the request's options (engine.c
- * has the list).  The admission path leaves them unbuilt (jsondec raw values,
- * compared byte for byte when an UPDATE's pod specs are compared), which
- * saves ~30% of decoding a typical review.  A rule that starts reading one
- * must take it out of this list; check_lean compares every fixture's
- * answers with and without it. */
-extern const char *const engine_unread_members[];
+ * workload lookup or the decision reads unless a rule that needs them is
+ * on: the pod's volumes, affinity and tolerations, a container's env,
+ * mounts, resources, command, arguments and probes (whose presence alone
+ * is checked), annotations, managedFields, status, the request's options
+ * (engine.c has the list).  The admission path leaves them unbuilt (jsondec
+ * raw values, compared byte for byte when an UPDATE's pod specs are
+ * compared), which saves ~30% of decoding a typical review.  A rule that
+ * reads one says so in its row of the rule table (struct rule.reads), and
+ * the member is built while that rule is on; check_lean compares every
+ * fixture's answers with and without the lean decoding.
+ * Writes the list for `policy`, NULL-terminated, into `out` and returns
+ * it.  Pure. */
+#define ENGINE_UNREAD_CAP 40
+const char *const *engine_unread_members(const struct policy *policy,
+                                         const char *out[ENGINE_UNREAD_CAP]);
 
 struct engine_result {
     bool has_podspec;   /* false: a kind without pod spec, nothing judged */

@@ -66,7 +66,11 @@ static json_t *wrap(const struct tokens *t, size_t from, json_t *value)
 {
     for (size_t i = t->n - 1; i > from && value; i--) {
         json_t *o = json_object();
-        if (!o || json_object_set_new(o, t->tok[i], value) != 0) {
+        if (!o) {
+            json_decref(value);
+            return NULL;
+        }
+        if (json_object_set_new(o, t->tok[i], value) != 0) { /* released value */
             json_decref(o);
             return NULL;
         }
@@ -76,14 +80,26 @@ static json_t *wrap(const struct tokens *t, size_t from, json_t *value)
 }
 
 /* The operation gets its own copy of the value: later fixes change the
- * working copy, and must not change what an earlier operation says. */
+ * working copy, and must not change what an earlier operation says.
+ * Steals `path`, on failure too.  Built with the _new setters, which
+ * release what they are given even when they fail (json_pack's "o" leaked
+ * the path and the copy when an allocation failed: check_admission's
+ * allocation rows on the mutate endpoint). */
 static enum tg_rc add_op(json_t *ops, const char *op, json_t *path, const json_t *value)
 {
-    json_t *o = json_pack("{s:s,s:o,s:o}", "op", op, "path", path, "value",
-                          json_deep_copy(value));
-    if (!o || json_array_append_new(ops, o) != 0)
+    json_t *o = json_object();
+    if (!o) {
+        json_decref(path);
         return TG_ENOMEM;
-    return TG_OK;
+    }
+    int failed = json_object_set_new(o, "op", json_string(op));
+    failed |= json_object_set_new(o, "path", path);
+    failed |= json_object_set_new(o, "value", json_deep_copy(value));
+    if (failed) {
+        json_decref(o);
+        return TG_ENOMEM;
+    }
+    return json_array_append_new(ops, o) == 0 ? TG_OK : TG_ENOMEM;
 }
 
 /* One fix against the working copy; *ok false when a parent is a scalar. */

@@ -9,25 +9,7 @@
  */
 #include "rules.h"
 
-#include "buf.h"
-
 #define RULE_ID "allowedRegistries"
-
-static const char *allowed_list(const struct rule_ctx *ctx)
-{
-    const struct strlist *l = &ctx->policy->allowed_registries.registries;
-    struct buf b;
-    buf_init(&b, 0);
-    for (size_t i = 0; i < l->n && i < 8; i++) {
-        if (buf_appendf(&b, "%s%s", i ? ", " : "", l->items[i]) != TG_OK)
-            break;
-    }
-    if (l->n > 8 && buf_appendf(&b, ", and %zu more", l->n - 8) != TG_OK)
-        buf_reset(&b);
-    const char *s = arena_strdup(ctx->arena, buf_str(&b));
-    buf_cleanup(&b);
-    return s ? s : "";
-}
 
 enum tg_rc rule_allowed_registries_eval(const struct rule_ctx *ctx,
                                         const struct container *c, struct findings *out)
@@ -47,5 +29,5 @@ enum tg_rc rule_allowed_registries_eval(const struct rule_ctx *ctx,
     return findings_addf(out, RULE_ID, c, "image", NULL,
                          "image \"%s\" (%s) is not from an allowed registry (%s); use an "
                          "image from one of them, or mirror it there",
-                         c->image, ctx->image->name, allowed_list(ctx));
+                         c->image, ctx->image->name, rules_list_text(ctx->arena, l, 8));
 }

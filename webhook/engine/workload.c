@@ -50,6 +50,8 @@ const char *container_kind_name(enum container_kind k)
         return "initContainer";
     case CONTAINER_EPHEMERAL:
         return "ephemeralContainer";
+    case CONTAINER_POD:
+        return "pod";
     }
     return "container";
 }

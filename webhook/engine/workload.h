@@ -28,6 +28,8 @@ enum container_kind {
     CONTAINER_APP,       /* spec.containers */
     CONTAINER_INIT,      /* spec.initContainers */
     CONTAINER_EPHEMERAL, /* spec.ephemeralContainers (kubectl debug) */
+    CONTAINER_POD,       /* not a container: the pod spec itself, for findings about
+                            its own fields (hostNetwork, volumes); never listed */
 };
 
 struct container {
@@ -70,7 +72,7 @@ TG_MUST_CHECK enum tg_rc workload_find(const json_t *object, struct arena *a,
  * True also when neither kind has one.  Pure. */
 bool workload_same_podspec(const json_t *a, const json_t *b);
 
-/* "container", "initContainer", "ephemeralContainer". */
+/* "container", "initContainer", "ephemeralContainer", "pod". */
 const char *container_kind_name(enum container_kind k);
 
 #endif

@@ -11,6 +11,33 @@
  * cap of its own beyond what the loader already bounds. */
 #define POLICY_ARENA_CAP 0
 
+/* A list of static upper-case patterns, in the policy's arena, which are
+ * their own normalised form (policy.h); false on OOM. */
+static bool static_list(struct policy *p, struct strlist *l, const char *const *items,
+                        size_t n)
+{
+    const char **copy = arena_alloc(&p->arena, n * sizeof(*copy));
+    if (!copy)
+        return false;
+    memcpy(copy, items, n * sizeof(*copy));
+    l->items = copy;
+    l->normalised = copy;
+    l->n = n;
+    return true;
+}
+
+static bool secrets_default(struct policy *p)
+{
+    static const char *const names[] = {"*PASSWORD*",    "*PASSWD*",    "*SECRET*",
+                                        "*TOKEN*",       "*API_KEY*",   "*APIKEY*",
+                                        "*PRIVATE_KEY*", "*CREDENTIAL*"};
+    static const char *const except[] = {"*_FILE", "*_PATH", "*_DIR"};
+    struct no_secrets_in_env_config *c = &p->no_secrets_in_env;
+    c->detect_values = true;
+    return static_list(p, &c->names, names, ARRAY_LEN(names)) &&
+           static_list(p, &c->except_names, except, ARRAY_LEN(except));
+}
+
 static void common_default(struct rule_common *c, enum rule_action action)
 {
     c->action = action;
@@ -38,13 +65,35 @@ struct policy *policy_new_default(void)
     /* enforce with no list: off until registries are named */
     common_default(&p->allowed_registries.common, ACTION_ENFORCE);
     common_default(&p->image_pull_policy.common, ACTION_OFF);
-    /* container hardening: off until a policy asks (restricted.yaml does) */
+    /* container hardening: off until a policy asks (presets/restricted.yaml does) */
     common_default(&p->privileged.common, ACTION_OFF);
     common_default(&p->allow_privilege_escalation.common, ACTION_OFF);
     common_default(&p->capabilities.common, ACTION_OFF);
     common_default(&p->read_only_root_filesystem.common, ACTION_OFF);
     common_default(&p->seccomp_profile.common, ACTION_OFF);
+    /* The host access and hygiene rules came later: off unless a policy
+     * names them, so a policy written before them judges as it did. */
+    common_default(&p->host_namespaces.common, ACTION_OFF);
+    common_default(&p->host_ports.common, ACTION_OFF);
+    common_default(&p->host_path.common, ACTION_OFF);
+    p->host_path.require_read_only = true;
+    common_default(&p->no_secrets_in_env.common, ACTION_OFF);
+    common_default(&p->resources.common, ACTION_OFF);
+    /* requests let the scheduler place the pod; a memory limit bounds a
+     * leak; a CPU limit throttles, so it is not asked for by default */
+    p->resources.require_requests = RESOURCE_CPU | RESOURCE_MEMORY;
+    p->resources.require_limits = RESOURCE_MEMORY;
+    if (!secrets_default(p)) {
+        policy_free(p);
+        return NULL;
+    }
     return p;
+}
+
+void policy_force_mode(struct policy *p, enum policy_mode mode)
+{
+    p->mode = mode;
+    p->n_overrides = 0;
 }
 
 void policy_free(struct policy *p)
@@ -132,7 +181,17 @@ bool label_selector_matches(const struct label_selector *sel, const json_t *labe
 
 /* Iterative glob with one backtrack point (the last '*'): linear in
  * practice, and no recursion for a hostile pattern like "*a*a*a*a*b". */
-bool name_pattern_matches(const char *pattern, const char *name)
+/* ASCII only, without the locale's toupper(): env names are ASCII, and
+ * this runs for every env var against every pattern. */
+static bool same_char(char a, char b, bool fold)
+{
+    if (a == b)
+        return true;
+    unsigned char x = (unsigned char)(a | 0x20);
+    return fold && x == (unsigned char)(b | 0x20) && x >= 'a' && x <= 'z';
+}
+
+static bool pattern_matches(const char *pattern, const char *name, bool fold)
 {
     const char *p = pattern, *n = name;
     const char *star = NULL, *resume = NULL;
@@ -140,7 +199,7 @@ bool name_pattern_matches(const char *pattern, const char *name)
         if (*p == '*') {
             star = p++;
             resume = n;
-        } else if (*p == '?' || (*p && *p == *n)) {
+        } else if (*p == '?' || (*p && same_char(*p, *n, fold))) {
             p++;
             n++;
         } else if (star) {
@@ -153,6 +212,16 @@ bool name_pattern_matches(const char *pattern, const char *name)
     while (*p == '*')
         p++;
     return *p == '\0';
+}
+
+bool name_pattern_matches(const char *pattern, const char *name)
+{
+    return pattern_matches(pattern, name, false);
+}
+
+bool name_pattern_matches_nocase(const char *pattern, const char *name)
+{
+    return pattern_matches(pattern, name, true);
 }
 
 bool policy_prefixes_cover(const struct strlist *l, const char *name)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -35,9 +36,11 @@ enum rule_action {
 struct strlist {
     const char **items; /* owned by the policy arena */
     size_t n;
-    /* Image-prefix lists only (exempt images, allowed registries): each item
-     * normalised once at load (imgref_normalise_prefix), so matching a
-     * container is a string compare.  NULL: normalise while matching. */
+    /* Image-prefix lists (exempt images, allowed registries), hostPath
+     * prefixes and env name patterns only: each item normalised once at
+     * load (imgref_normalise_prefix, fspath_normalise, upper-cased), so
+     * matching a container is a string compare.  NULL for other lists; for
+     * those three, NULL means normalise while matching. */
     const char **normalised;
 };
 
@@ -138,10 +141,81 @@ struct image_pull_policy_config {
     struct rule_common common; /* must be first; default action off */
 };
 
+/* ---- host access and hygiene (issue 15) -------------------------------- */
+
+enum host_namespace {
+    HOST_NETWORK = 1 << 0, /* hostNetwork */
+    HOST_PID = 1 << 1,     /* hostPID */
+    HOST_IPC = 1 << 2,     /* hostIPC */
+};
+
+struct host_namespaces_config {
+    struct rule_common common; /* must be first; default action off */
+    unsigned allowed;          /* bit set of enum host_namespace a pod may share */
+};
+
+struct host_path_config {
+    struct rule_common common; /* must be first; default action off */
+    /* Paths a hostPath volume may name, each covering what is below it;
+     * normalised at load (fspath.h) into allowed_paths.normalised.  None by
+     * default: every hostPath volume is a finding. */
+    struct strlist allowed_paths;
+    bool require_read_only; /* every mount of such a volume is readOnly (default) */
+};
+
+struct no_secrets_in_env_config {
+    struct rule_common common; /* must be first; default action off */
+    /* Names that look like credentials: patterns ('*', '?') matched
+     * regardless of case.  Default: *PASSWORD*, *PASSWD*, *SECRET*, *TOKEN*,
+     * *API_KEY*, *APIKEY*, *PRIVATE_KEY*, *CREDENTIAL*. */
+    struct strlist names;
+    /* Names that match `names` but hold no credential (PASSWORD_FILE, a
+     * path).  Default: *_FILE, *_PATH, *_DIR. */
+    struct strlist except_names;
+    bool detect_values; /* any literal value that looks like a private key or an
+                           AWS access key id (default true) */
+};
+
+enum resource_name {
+    RESOURCE_CPU = 1 << 0,
+    RESOURCE_MEMORY = 1 << 1,
+};
+
+/* A quantity the policy names ("4", "16Gi"), as written and as its value
+ * in thousandths (quantity.h). */
+struct quantity_setting {
+    bool set;
+    int64_t milli;
+    const char *text;
+};
+
+struct resource_amounts {
+    struct quantity_setting cpu, memory;
+};
+
+struct resources_config {
+    struct rule_common common; /* must be first; default action off */
+    unsigned require_requests; /* bit sets of enum resource_name; default cpu and */
+    unsigned require_limits;   /* memory requests, and a memory limit */
+    struct resource_amounts max_requests, max_limits; /* unset: no maximum */
+    /* mutate: what a missing request or limit is set to (unset: no fix) */
+    struct resource_amounts default_requests, default_limits;
+};
+
+struct port_range {
+    int lo, hi; /* 1 <= lo <= hi <= 65535 */
+};
+
+struct host_ports_config {
+    struct rule_common common;  /* must be first; default action off */
+    struct port_range *allowed; /* host ports a container may open; none by default */
+    size_t n_allowed;
+};
+
 /* Container hardening (issue 15): privileged, allowPrivilegeEscalation,
  * capabilities, readOnlyRootFilesystem, seccompProfile.  Off in the
  * built-in defaults, so a policy written before they existed keeps its
- * verdicts; policies/restricted.yaml turns them on. */
+ * verdicts; policies/presets/restricted.yaml turns them on. */
 struct privileged_config {
     struct rule_common common; /* must be first; no keys of its own */
 };
@@ -178,6 +252,13 @@ struct policy {
     struct allowed_registries_config allowed_registries;
     struct image_pull_policy_config image_pull_policy;
 
+    /* host access and hygiene (issue 15) */
+    struct host_namespaces_config host_namespaces;
+    struct host_ports_config host_ports;
+    struct host_path_config host_path;
+    struct no_secrets_in_env_config no_secrets_in_env;
+    struct resources_config resources;
+
     /* container hardening */
     struct privileged_config privileged;
     struct allow_privilege_escalation_config allow_privilege_escalation;
@@ -189,14 +270,20 @@ struct policy {
 /* A policy with the built-in defaults (what a policy file without `spec`
  * means): mode enforce; runAsNonRoot, pinnedTags and probes (liveness,
  * readiness; defaults 5/10/1/3) enforce; allowedRegistries enforce with no
- * list, which is off; imagePullPolicy and the container-hardening rules
- * (privileged, ...) off; allow_on_lookup_failure true
+ * list, which is off; imagePullPolicy, the host access and hygiene rules
+ * (hostNamespaces, ...) and the container-hardening rules (privileged, ...)
+ * off; allow_on_lookup_failure true
  * everywhere; no exclusions or overrides.  name is "default" and source
  * "built-in defaults" (static strings).  NULL on OOM.  Free with
  * policy_free(). */
 struct policy *policy_new_default(void);
 
 void policy_free(struct policy *p); /* NULL-safe */
+
+/* One mode for every object, as a command line asks for it (`check --mode`,
+ * `audit --as-enforced`): spec.mode becomes `mode` and the overrides are
+ * dropped.  Only on a policy the caller owns, before it is shared. */
+void policy_force_mode(struct policy *p, enum policy_mode mode);
 
 /* Does an image prefix of `l` cover `name` (a normalised image name)?
  * imgref_name_has_prefix for each, with the normalised forms when the
@@ -220,5 +307,9 @@ bool label_selector_matches(const struct label_selector *sel, const json_t *labe
  * whole name must match.  No escapes: namespace names cannot contain either
  * character.  Linear time, no recursion. */
 bool name_pattern_matches(const char *pattern, const char *name);
+
+/* The same, with ASCII letters matched regardless of case (environment
+ * variable names: db_password must not slip past *PASSWORD*). */
+bool name_pattern_matches_nocase(const char *pattern, const char *name);
 
 #endif

@@ -108,6 +108,18 @@ const char *policy_check_label_value(const char *s)
            "starting and ending with a letter or digit)";
 }
 
+const char *policy_check_env_name_pattern(const char *s)
+{
+    size_t len = strlen(s);
+    bool ok = len > 0 && len <= 256;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = s[i] > ' ' && s[i] <= '~' && s[i] != '=';
+    return ok ? NULL
+              : "is not a valid environment variable name pattern (1 to 256 printable "
+                "characters without '=' or spaces; '*' and '?' match any run and any one "
+                "character)";
+}
+
 const char *policy_check_reason(const char *s)
 {
     size_t len = strlen(s);

@@ -29,6 +29,11 @@ const char *policy_check_container_name(const char *s);
 const char *policy_check_label_key(const char *s);
 const char *policy_check_label_value(const char *s);
 
+/* An environment variable name in which '*' and '?' may stand for runs of
+ * characters and single characters: 1..256 printable ASCII characters,
+ * no '=' and no space. */
+const char *policy_check_env_name_pattern(const char *s);
+
 /* Free text such as exempt.reason: not empty, at most 1024 characters. */
 const char *policy_check_reason(const char *s);
 

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fspath.h"
 #include "imgref.h"
 #include "policy_names.h"
+#include "quantity.h"
 
 #define MAX_SELECTOR_LABELS 64 /* duplicates are found by pairwise comparison */
 #define MAX_TABLE_KEYS 16      /* keys in one table; checked below the tables */
@@ -46,6 +48,10 @@ struct field {
     long min, max; /* integers */
     size_t flag;   /* bool member set when the key is given; 0 = none (never first) */
     bool required;
+    /* read_name_set: the names of bits 1 << 0, 1 << 1, ... (NULL-terminated)
+     * and what one is called in messages ("probe") */
+    const char *const *names;
+    const char *noun;
 };
 
 /* Table entries, one line each (after Redis's createBoolConfig and
@@ -414,34 +420,66 @@ static void mark_here(struct walk *w, const struct ynode *v, struct schema_mark 
     m->column = v->column;
 }
 
-static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
-                                   const struct ynode *v, void *base)
+/* "a, b, c" (sep ", ") or "a, b or c" (last " or "), for messages. */
+static void join_names(const char *const *names, const char *last, char *buf, size_t len)
 {
-    static const char *const names[] = {"liveness", "readiness", "startup"};
-    static const unsigned bits[] = {PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && used < len; i++) {
+        const char *sep = i == 0 ? "" : names[i + 1] ? ", " : last;
+        int n = snprintf(buf + used, len - used, "%s%s", sep, names[i]);
+        used = n < 0 ? len : used + (size_t)n;
+    }
+}
+
+/* A list of names, each at most once, into a bit set (unsigned member):
+ * names[k] is bit 1 << k. */
+static enum tg_rc read_name_set(struct walk *w, const struct field *f,
+                                const struct ynode *v, void *base)
+{
+    char all[128], any[128], what[200];
+    join_names(f->names, ", ", all, sizeof(all));
+    join_names(f->names, " or ", any, sizeof(any));
+    snprintf(what, sizeof(what), "a list of %ss (%s)", f->noun, all);
     if (v->kind != YNODE_SEQUENCE)
-        return expected(w, v, "a list of probes (liveness, readiness, startup)");
+        return expected(w, v, what);
     unsigned set = 0;
     long i = 0;
     for (const struct ynode *it = v->first; it; it = it->next, i++) {
         size_t k = 0, old = path_push(w, NULL, i);
         enum tg_rc rc = TG_OK;
+        while (f->names[k] && !(it->kind == YNODE_SCALAR && !policy_yaml_is_null(it) &&
+                                strcmp(it->value, f->names[k]) == 0))
+            k++;
         if (it->kind != YNODE_SCALAR || policy_yaml_is_null(it))
-            rc = expected(w, it, "liveness, readiness or startup");
-        else if (choose(w, it, names, ARRAY_LEN(names), "", &k) != TG_OK)
-            rc = fail(w, it,
-                      "unknown probe \"%s\" (expected liveness, readiness, startup)",
-                      it->value);
-        else if (set & bits[k])
-            rc = fail(w, it, "\"%s\" is listed twice", names[k]);
+            rc = expected(w, it, any);
+        else if (!f->names[k])
+            rc = fail(w, it, "unknown %s \"%s\" (expected %s)", f->noun, it->value, all);
+        else if (set & (1u << k))
+            rc = fail(w, it, "\"%s\" is listed twice", f->names[k]);
         path_pop(w, old);
         if (rc != TG_OK)
             return rc;
-        set |= bits[k];
+        set |= 1u << k;
     }
     *(unsigned *)member(base, f->offset) = set;
-    mark_here(w, v, &w->st->probes_require);
     return TG_OK;
+}
+
+static const char *const probe_names[] = {"liveness", "readiness", "startup", NULL};
+_Static_assert(PROBE_LIVENESS == 1 << 0 && PROBE_READINESS == 1 << 1 &&
+                   PROBE_STARTUP == 1 << 2,
+               "probe_names follows enum probe_kind");
+
+/* probes.require is remembered: an empty list is an error once the files
+ * are merged (policy_schema_finish), unless the rule is off. */
+static enum tg_rc read_probe_kinds(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    enum tg_rc rc = read_name_set(w, f, v, base);
+    if (rc == TG_OK)
+        mark_here(w, v, &w->st->probes_require);
+    return rc;
 }
 
 /* ---- nested mappings ------------------------------------------------- */
@@ -701,7 +739,9 @@ static const struct field probe_default_fields[] = {
 /* clang-format off */
 static const struct field probes_fields[] = {
     COMMON_FIELDS(struct probes_config),
-    ENUM_FIELD("require", read_probe_kinds, struct probes_config, required),
+    {.key = "require", .read = read_probe_kinds,
+     .offset = offsetof(struct probes_config, required), .names = probe_names,
+     .noun = "probe"},
     BOOL_FIELD("addDefaultTcp", struct probes_config, add_default_tcp),
     MAP_FIELD("defaults", struct probes_config, defaults, probe_default_fields),
     {0},
@@ -723,7 +763,212 @@ static const struct field image_pull_policy_fields[] = {
 };
 /* clang-format on */
 
-/* Container hardening. */
+/* ---- host access and hygiene (issue 15) ---- */
+
+static const char *const host_namespace_names[] = {"hostNetwork", "hostPID", "hostIPC",
+                                                   NULL};
+_Static_assert(HOST_NETWORK == 1 << 0 && HOST_PID == 1 << 1 && HOST_IPC == 1 << 2,
+               "host_namespace_names follows enum host_namespace");
+
+/* clang-format off */
+static const struct field host_namespaces_fields[] = {
+    COMMON_FIELDS(struct host_namespaces_config),
+    {.key = "allow", .read = read_name_set,
+     .offset = offsetof(struct host_namespaces_config, allowed),
+     .names = host_namespace_names, .noun = "host namespace"},
+    {0},
+};
+/* clang-format on */
+
+/* A port (8080) or a range of ports ("9000-9100"), 1-65535. */
+static enum tg_rc read_port_range(struct walk *w, const struct ynode *v,
+                                  struct port_range *out)
+{
+    const char *s = v->kind == YNODE_SCALAR && !policy_yaml_is_null(v) ? v->value : "";
+    long lo = -1, hi = -1;
+    char *end = NULL;
+    if (s[0] >= '0' && s[0] <= '9') {
+        errno = 0;
+        lo = strtol(s, &end, 10);
+        hi = lo;
+        if (errno == 0 && *end == '-' && end[1] >= '0' && end[1] <= '9')
+            hi = strtol(end + 1, &end, 10);
+    }
+    static const char what[] = "a port from 1 to 65535 or a range such as 9000-9100";
+    if (end && *end == '\0' && v->quoted && hi == lo)
+        return fail(w, v, "expected %s, got the quoted string \"%s\" (remove the quotes)",
+                    what, s);
+    if (!end || *end != '\0' || errno == ERANGE || lo < 1 || hi > 65535)
+        return expected(w, v, what);
+    if (hi < lo)
+        return fail(w, v, "the range %ld-%ld is empty (write the lower port first)", lo,
+                    hi);
+    out->lo = (int)lo;
+    out->hi = (int)hi;
+    return TG_OK;
+}
+
+static enum tg_rc read_port_ranges(struct walk *w, const struct field *f,
+                                   const struct ynode *v, void *base)
+{
+    struct host_ports_config *c = base;
+    (void)f;
+    if (v->kind != YNODE_SEQUENCE)
+        return expected(w, v, "a list of ports and port ranges");
+    size_t n = v->n_children;
+    struct port_range *r = arena_alloc(&w->p->arena, (n ? n : 1) * sizeof(*r));
+    if (!r)
+        return no_memory(w);
+    long i = 0;
+    for (const struct ynode *it = v->first; it; it = it->next, i++) {
+        size_t old = path_push(w, NULL, i);
+        enum tg_rc rc = read_port_range(w, it, &r[i]);
+        path_pop(w, old);
+        if (rc != TG_OK)
+            return rc;
+    }
+    c->allowed = r;
+    c->n_allowed = n;
+    return TG_OK;
+}
+
+/* A hostPath prefix: absolute, no "..", kept normalised (fspath.h) so a
+ * volume's path is compared with what the kubelet would use. */
+static enum tg_rc normalise_host_path(struct walk *w, const struct ynode *v,
+                                      const char *s, const char **out)
+{
+    char norm[4096];
+    enum fspath_problem why = fspath_normalise(s, norm, sizeof(norm));
+    if (why != FSPATH_OK)
+        return fail(w, v, "\"%s\" %s (expected an absolute path such as /var/log)", s,
+                    fspath_problem_text(why));
+    *out = arena_strdup(&w->p->arena, norm);
+    return *out ? TG_OK : no_memory(w);
+}
+
+/* clang-format off */
+static const struct field host_path_fields[] = {
+    COMMON_FIELDS(struct host_path_config),
+    {.key = "allowedPaths", .read = read_strlist,
+     .offset = offsetof(struct host_path_config, allowed_paths),
+     .normalise = normalise_host_path},
+    BOOL_FIELD("requireReadOnly", struct host_path_config, require_read_only),
+    {0},
+};
+/* clang-format on */
+
+/* A quantity ("500m", 2Gi, 4), checked by the code that reads containers'
+ * (quantity.h), so a maximum that could never compare is a load error. */
+static enum tg_rc read_quantity(struct walk *w, const struct field *f,
+                                const struct ynode *v, void *base)
+{
+    struct quantity_setting *q = member(base, f->offset);
+    const char *s = NULL, *why = NULL;
+    enum tg_rc rc = scalar(w, v, "a quantity such as 500m, 2 or 4Gi", &s);
+    if (rc != TG_OK)
+        return rc;
+    int64_t milli = 0;
+    if (quantity_parse(s, &milli, &why) != TG_OK)
+        return fail(w, v, "\"%s\" is not a quantity: it %s", s, why);
+    if (milli < 0)
+        return fail(w, v, "\"%s\" is negative", s);
+    q->text = arena_strdup(&w->p->arena, s);
+    if (!q->text)
+        return no_memory(w);
+    q->set = true;
+    q->milli = milli;
+    return TG_OK;
+}
+
+static const char *const resource_names[] = {"cpu", "memory", NULL};
+_Static_assert(RESOURCE_CPU == 1 << 0 && RESOURCE_MEMORY == 1 << 1,
+               "resource_names follows enum resource_name");
+
+/* clang-format off */
+static const struct field amount_fields[] = {
+    {.key = "cpu", .read = read_quantity, .offset = offsetof(struct resource_amounts, cpu)},
+    {.key = "memory", .read = read_quantity,
+     .offset = offsetof(struct resource_amounts, memory)},
+    {0},
+};
+static const struct field require_fields[] = {
+    {.key = "requests", .read = read_name_set,
+     .offset = offsetof(struct resources_config, require_requests),
+     .names = resource_names, .noun = "resource"},
+    {.key = "limits", .read = read_name_set,
+     .offset = offsetof(struct resources_config, require_limits),
+     .names = resource_names, .noun = "resource"},
+    {0},
+};
+static const struct field maximum_fields[] = {
+    MAP_FIELD("requests", struct resources_config, max_requests, amount_fields),
+    MAP_FIELD("limits", struct resources_config, max_limits, amount_fields),
+    {0},
+};
+static const struct field defaults_fields[] = {
+    MAP_FIELD("requests", struct resources_config, default_requests, amount_fields),
+    MAP_FIELD("limits", struct resources_config, default_limits, amount_fields),
+    {0},
+};
+/* The three nested mappings fill members of the config itself. */
+static const struct field resources_fields[] = {
+    COMMON_FIELDS(struct resources_config),
+    {.key = "require", .read = read_mapping, .sub = require_fields},
+    {.key = "maximum", .read = read_mapping, .sub = maximum_fields},
+    {.key = "defaults", .read = read_mapping, .sub = defaults_fields},
+    {0},
+};
+/* clang-format on */
+
+/* resources is remembered: its settings are checked against each other
+ * once the files are merged (policy_schema_finish). */
+static enum tg_rc read_resources_rule(struct walk *w, const struct field *f,
+                                      const struct ynode *v, void *base)
+{
+    mark_here(w, v, &w->st->resources_rule);
+    return read_mapping(w, f, v, base);
+}
+
+/* An env name pattern, kept upper-cased too: names are matched regardless
+ * of case, and folding each pattern once here spares doing it per env var. */
+static enum tg_rc normalise_upper(struct walk *w, const struct ynode *v, const char *s,
+                                  const char **out)
+{
+    (void)v;
+    size_t len = strlen(s);
+    char *u = arena_alloc(&w->p->arena, len + 1);
+    if (!u)
+        return no_memory(w);
+    for (size_t i = 0; i <= len; i++)
+        u[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+    *out = u;
+    return TG_OK;
+}
+
+/* clang-format off */
+static const struct field no_secrets_in_env_fields[] = {
+    COMMON_FIELDS(struct no_secrets_in_env_config),
+    {.key = "names", .read = read_strlist,
+     .offset = offsetof(struct no_secrets_in_env_config, names),
+     .check = policy_check_env_name_pattern, .normalise = normalise_upper},
+    {.key = "exceptNames", .read = read_strlist,
+     .offset = offsetof(struct no_secrets_in_env_config, except_names),
+     .check = policy_check_env_name_pattern, .normalise = normalise_upper},
+    BOOL_FIELD("detectValues", struct no_secrets_in_env_config, detect_values),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
+static const struct field host_ports_fields[] = {
+    COMMON_FIELDS(struct host_ports_config),
+    {.key = "allowed", .read = read_port_ranges}, /* base is the config */
+    {0},
+};
+/* clang-format on */
+
+/* ---- container hardening (issue 15) ---- */
+
 /* clang-format off */
 static const struct field privileged_fields[] = {
     COMMON_FIELDS(struct privileged_config),
@@ -772,7 +1017,14 @@ static const struct field rules[] = {
      .sub = allowed_registries_fields},
     MAP_FIELD("imagePullPolicy", struct policy, image_pull_policy,
               image_pull_policy_fields),
-    /* container hardening */
+    /* host access and hygiene (issue 15) */
+    MAP_FIELD("hostNamespaces", struct policy, host_namespaces, host_namespaces_fields),
+    MAP_FIELD("hostPorts", struct policy, host_ports, host_ports_fields),
+    MAP_FIELD("hostPath", struct policy, host_path, host_path_fields),
+    MAP_FIELD("noSecretsInEnv", struct policy, no_secrets_in_env, no_secrets_in_env_fields),
+    {.key = "resources", .read = read_resources_rule,
+     .offset = offsetof(struct policy, resources), .sub = resources_fields},
+    /* container hardening (issue 15) */
     MAP_FIELD("privileged", struct policy, privileged, privileged_fields),
     MAP_FIELD("allowPrivilegeEscalation", struct policy, allow_privilege_escalation,
               allow_privilege_escalation_fields),
@@ -830,6 +1082,15 @@ TABLE_FITS(probe_default_fields);
 TABLE_FITS(probes_fields);
 TABLE_FITS(allowed_registries_fields);
 TABLE_FITS(image_pull_policy_fields);
+TABLE_FITS(host_namespaces_fields);
+TABLE_FITS(host_ports_fields);
+TABLE_FITS(host_path_fields);
+TABLE_FITS(no_secrets_in_env_fields);
+TABLE_FITS(amount_fields);
+TABLE_FITS(require_fields);
+TABLE_FITS(maximum_fields);
+TABLE_FITS(defaults_fields);
+TABLE_FITS(resources_fields);
 TABLE_FITS(privileged_fields);
 TABLE_FITS(allow_privilege_escalation_fields);
 TABLE_FITS(capabilities_fields);
@@ -978,6 +1239,61 @@ static enum tg_rc fail_at_mark(struct tg_error *err, const struct schema_mark *m
     return tg_error_set(err, TG_EINVAL, m->source, m->line, m->column, "%s", text);
 }
 
+/* a > b, both set: "spec.rules.resources.<what_a> (<a>) is above <what_b> (<b>)" */
+static enum tg_rc amount_above(const struct schema_mark *m,
+                               const struct quantity_setting *a, const char *what_a,
+                               const struct quantity_setting *b, const char *what_b,
+                               const char *why, struct tg_error *err)
+{
+    if (!a->set || !b->set || a->milli <= b->milli)
+        return TG_OK;
+    char text[400];
+    snprintf(text, sizeof(text), "spec.rules.resources.%s (%s) is above %s (%s): %s",
+             what_a, a->text, what_b, b->text, why);
+    return fail_at_mark(err, m, text);
+}
+
+/* The resources settings against each other: a default the rule itself
+ * would refuse, a default request above the default limit (the API server
+ * would refuse the patched pod), or nothing to check at all. */
+static enum tg_rc resources_finish(const struct resources_config *r,
+                                   const struct schema_mark *m, struct tg_error *err)
+{
+    static const char *const max_why = "a pod fixed with it would still be refused";
+    static const char *const lim_why = "the API server refuses a request above its limit";
+    const struct resource_amounts *dr = &r->default_requests, *dl = &r->default_limits;
+    enum tg_rc rc = TG_OK;
+    if (!m->set || r->common.action == ACTION_OFF)
+        return TG_OK;
+    bool any_max = r->max_requests.cpu.set || r->max_requests.memory.set ||
+                   r->max_limits.cpu.set || r->max_limits.memory.set;
+    if (!r->require_requests && !r->require_limits && !any_max)
+        return fail_at_mark(
+            err, m,
+            "spec.rules.resources: nothing to check (require is empty and "
+            "no maximum is set); require requests or limits, set a maximum, "
+            "or set action: off");
+    rc = amount_above(m, &dr->cpu, "defaults.requests.cpu", &r->max_requests.cpu,
+                      "maximum.requests.cpu", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->memory, "defaults.requests.memory",
+                          &r->max_requests.memory, "maximum.requests.memory", max_why,
+                          err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dl->cpu, "defaults.limits.cpu", &r->max_limits.cpu,
+                          "maximum.limits.cpu", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dl->memory, "defaults.limits.memory", &r->max_limits.memory,
+                          "maximum.limits.memory", max_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->cpu, "defaults.requests.cpu", &dl->cpu,
+                          "defaults.limits.cpu", lim_why, err);
+    if (rc == TG_OK)
+        rc = amount_above(m, &dr->memory, "defaults.requests.memory", &dl->memory,
+                          "defaults.limits.memory", lim_why, err);
+    return rc;
+}
+
 enum tg_rc policy_schema_finish(const struct policy *p,
                                 const struct policy_schema_state *st,
                                 struct tg_error *err)
@@ -993,5 +1309,5 @@ enum tg_rc policy_schema_finish(const struct policy *p,
                             "spec.rules.allowedRegistries: no registries are listed, so "
                             "the rule would allow every image; list registries or set "
                             "action: off");
-    return TG_OK;
+    return resources_finish(&p->resources, &st->resources_rule, err);
 }

@@ -37,6 +37,7 @@ struct policy_schema_state {
     unsigned n_documents;               /* applied so far */
     struct schema_mark probes_require;  /* last spec.rules.probes.require */
     struct schema_mark registries_rule; /* last spec.rules.allowedRegistries */
+    struct schema_mark resources_rule;  /* last spec.rules.resources */
 };
 
 void policy_schema_init(struct policy_schema_state *st);

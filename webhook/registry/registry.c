@@ -921,11 +921,25 @@ static enum tg_rc resolve_digest(struct lookup *lk, const char *reference,
     return rc;
 }
 
+/* libcurl (and through it OpenSSL) is set up at the first lookup, not at
+ * start-up: OpenSSL 3's initialisation alone pages ~3 MB of libcrypto into
+ * the server's resident set (bench/README.md), and a policy without
+ * resolveDigest or checkImageUser never looks anything up.  pthread_once
+ * makes it safe from the server's threads whatever libcurl's own
+ * guarantees; curl_global_cleanup at exit is harmless if it never ran. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_setup(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 /* A handle of our own: an idle one (options cleared, connections kept) or
  * a new one.  NULL on OOM. */
 static CURL *handle_take(struct registry *r)
 {
     CURL *c = NULL;
+    pthread_once(&curl_once, curl_setup);
     pthread_mutex_lock(&r->pool_lock);
     if (r->n_pool)
         c = r->pool[--r->n_pool];

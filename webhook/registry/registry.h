@@ -21,9 +21,11 @@
  * budget (CURLOPT_TIMEOUT_MS from the remaining deadline), so it never
  * blocks an admission past the deadline its caller gave.  Idle handles are
  * kept (up to 8) so the next miss reuses their connections; a handle is
- * never used by two lookups at once.  The caller's main
- * must have run curl_global_init (CURL_GLOBAL_DEFAULT) before the first
- * lookup and before starting threads.
+ * never used by two lookups at once.  libcurl is set up by the first
+ * lookup (curl_global_init once, under pthread_once: OpenSSL's start-up
+ * costs ~2 MB of resident memory that a server without lookups need not
+ * pay); a caller that also calls curl_global_init is harmless, and the
+ * process calls curl_global_cleanup at exit.
  * Thread-safe: a struct registry is shared by every server thread.
  */
 #ifndef TOLLGATE_REGISTRY_H

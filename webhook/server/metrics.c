@@ -11,6 +11,7 @@
  */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ static const char *const kinds[] = {
     "PodTemplate", "other"};
 static const char *const rules[] = {
     "runAsNonRoot", "pinnedTags", "probes", "allowedRegistries", "imagePullPolicy",
+    /* host access and hygiene */
+    "hostNamespaces", "hostPorts", "hostPath", "noSecretsInEnv", "resources",
     /* container hardening */
     "privileged", "allowPrivilegeEscalation", "capabilities", "readOnlyRootFilesystem",
     "seccompProfile", "other"};
@@ -43,6 +46,13 @@ static const char *const bucket_le[] = {"0.0001", "0.00025", "0.0005", "0.001", 
                                         "0.005",  "0.01",    "0.025",  "0.05",  "0.1",
                                         "0.25",   "0.5",     "1"};
 
+/* The background audit's failed API calls (audit_api_error_kind). */
+static const char *const audit_error_kinds[] = {
+    "unauthorized", "forbidden",    "not_found",  "conflict", "gone",
+    "throttled",    "server_error", "http_other", "timeout",  "connect",
+    "tls",          "truncated",    "malformed",  "local",    "other"};
+static const char *const audit_results[] = {"ok", "failed"};
+
 #define N_EP ARRAY_LEN(endpoints)
 #define N_DEC ARRAY_LEN(decisions)
 #define N_KIND ARRAY_LEN(kinds)
@@ -60,7 +70,23 @@ static struct {
     atomic_ulong cert_reloads[2];
     atomic_ulong http_errors[N_CODE];
     atomic_llong cert_expiry; /* 0: no certificate loaded yet */
+    atomic_ulong audit_scans[2];
+    atomic_ulong audit_errors[ARRAY_LEN(audit_error_kinds)];
+    atomic_llong audit_last_success; /* 0: none yet */
+    atomic_ulong audit_duration_us;  /* of the last successful scan */
+    atomic_ulong audit_objects;      /* listed by the last successful scan */
+    atomic_int audit_leader;
 } m;
+
+/* The last successful scan's violations by rule and namespace: a set that
+ * changes as a whole, swapped under a lock (a scrape never sees half of
+ * one scan and half of another).  Past METRICS_AUDIT_SERIES pairs the rest
+ * is summed into rule="other",namespace="other". */
+static struct {
+    pthread_mutex_t lock;
+    struct metrics_audit_count items[METRICS_AUDIT_SERIES + 1];
+    size_t n;
+} audit_violations = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Index of `value` in a table whose last entry is "other". */
 static size_t lookup(const char *const *table, size_t n, const char *value)
@@ -125,6 +151,44 @@ void metrics_cert_reload(bool ok)
 void metrics_set_cert_expiry(time_t not_after)
 {
     atomic_store_explicit(&m.cert_expiry, (long long)not_after, memory_order_relaxed);
+}
+
+void metrics_audit_scan(bool ok, double seconds, unsigned long objects, time_t finished)
+{
+    inc(&m.audit_scans[ok ? 0 : 1]);
+    if (!ok)
+        return;
+    atomic_store_explicit(&m.audit_last_success, (long long)finished,
+                          memory_order_relaxed);
+    atomic_store_explicit(&m.audit_duration_us, to_us(seconds), memory_order_relaxed);
+    atomic_store_explicit(&m.audit_objects, objects, memory_order_relaxed);
+}
+
+void metrics_audit_api_error(const char *kind)
+{
+    inc(&m.audit_errors[lookup(audit_error_kinds, ARRAY_LEN(audit_error_kinds), kind)]);
+}
+
+void metrics_audit_leader(bool leader)
+{
+    atomic_store_explicit(&m.audit_leader, leader, memory_order_relaxed);
+}
+
+void metrics_audit_violations(const struct metrics_audit_count *items, size_t n)
+{
+    pthread_mutex_lock(&audit_violations.lock);
+    size_t kept = n < METRICS_AUDIT_SERIES ? n : METRICS_AUDIT_SERIES;
+    if (kept) /* memcpy wants a pointer even for 0 bytes: reset passes NULL */
+        memcpy(audit_violations.items, items, kept * sizeof(*items));
+    audit_violations.n = kept;
+    if (n > kept) {
+        struct metrics_audit_count *rest = &audit_violations.items[kept];
+        *rest = (struct metrics_audit_count){.rule = "other", .ns = "other"};
+        for (size_t i = kept; i < n; i++)
+            rest->count += items[i].count;
+        audit_violations.n++;
+    }
+    pthread_mutex_unlock(&audit_violations.lock);
 }
 
 void metrics_http_error(int status)
@@ -255,6 +319,72 @@ static enum tg_rc render_gauges(struct buf *out)
     return rc;
 }
 
+static enum tg_rc render_audit_counters(struct buf *out)
+{
+    const char *scans = "tollgate_audit_scans_total";
+    enum tg_rc rc = family(out, scans, "counter",
+                           "Background audit scans, by result (a failed one writes "
+                           "nothing and keeps the last reports).");
+    for (size_t i = 0; i < ARRAY_LEN(audit_results) && rc == TG_OK; i++)
+        rc = emit(out, "%s{result=\"%s\"} %lu\n", scans, audit_results[i],
+                  get(&m.audit_scans[i]));
+    const char *errors = "tollgate_audit_api_errors_total";
+    if (rc == TG_OK)
+        rc = family(out, errors, "counter",
+                    "Failed calls of the background audit to the Kubernetes API, by "
+                    "kind of failure.");
+    for (size_t i = 0; i < ARRAY_LEN(audit_error_kinds) && rc == TG_OK; i++)
+        rc = emit(out, "%s{kind=\"%s\"} %lu\n", errors, audit_error_kinds[i],
+                  get(&m.audit_errors[i]));
+    return rc;
+}
+
+static enum tg_rc render_audit_gauges(struct buf *out)
+{
+    long long last = atomic_load_explicit(&m.audit_last_success, memory_order_relaxed);
+    unsigned long us = get(&m.audit_duration_us);
+    enum tg_rc rc = family(out, "tollgate_audit_last_success_timestamp_seconds", "gauge",
+                           "When the last successful background audit scan ended, in "
+                           "seconds since 1970 (absent until one has).");
+    if (rc == TG_OK && last)
+        rc = emit(out, "tollgate_audit_last_success_timestamp_seconds %lld\n", last);
+    if (rc == TG_OK)
+        rc = family(out, "tollgate_audit_scan_duration_seconds", "gauge",
+                    "How long the last successful background audit scan took.");
+    if (rc == TG_OK && last)
+        rc = emit(out, "tollgate_audit_scan_duration_seconds %lu.%06lu\n", us / 1000000,
+                  us % 1000000);
+    if (rc == TG_OK)
+        rc = family(out, "tollgate_audit_objects_scanned", "gauge",
+                    "Objects listed by the last successful background audit scan.");
+    if (rc == TG_OK && last)
+        rc = emit(out, "tollgate_audit_objects_scanned %lu\n", get(&m.audit_objects));
+    if (rc == TG_OK)
+        rc = family(out, "tollgate_audit_leader", "gauge",
+                    "1 while this replica holds the audit Lease and writes the "
+                    "PolicyReports.");
+    if (rc == TG_OK)
+        rc = emit(out, "tollgate_audit_leader %d\n",
+                  atomic_load_explicit(&m.audit_leader, memory_order_relaxed));
+    return rc;
+}
+
+static enum tg_rc render_audit_violations(struct buf *out)
+{
+    const char *name = "tollgate_audit_violations";
+    enum tg_rc rc = family(out, name, "gauge",
+                           "Violations the last successful background audit found in "
+                           "running workloads, by rule and namespace.");
+    pthread_mutex_lock(&audit_violations.lock);
+    for (size_t i = 0; i < audit_violations.n && rc == TG_OK; i++) {
+        const struct metrics_audit_count *c = &audit_violations.items[i];
+        rc = emit(out, "%s{rule=\"%s\",namespace=\"%s\"} %lu\n", name, c->rule, c->ns,
+                  c->count);
+    }
+    pthread_mutex_unlock(&audit_violations.lock);
+    return rc;
+}
+
 enum tg_rc metrics_render(struct buf *out)
 {
     enum tg_rc rc = render_requests(out);
@@ -276,6 +406,12 @@ enum tg_rc metrics_render(struct buf *out)
         rc = render_http_errors(out);
     if (rc == TG_OK)
         rc = render_gauges(out);
+    if (rc == TG_OK)
+        rc = render_audit_counters(out);
+    if (rc == TG_OK)
+        rc = render_audit_gauges(out);
+    if (rc == TG_OK)
+        rc = render_audit_violations(out);
     return rc;
 }
 
@@ -299,4 +435,11 @@ void metrics_reset(void)
     zero(m.cert_reloads, ARRAY_LEN(m.cert_reloads));
     zero(m.http_errors, N_CODE);
     atomic_store_explicit(&m.cert_expiry, 0, memory_order_relaxed);
+    zero(m.audit_scans, ARRAY_LEN(m.audit_scans));
+    zero(m.audit_errors, ARRAY_LEN(m.audit_errors));
+    atomic_store_explicit(&m.audit_last_success, 0, memory_order_relaxed);
+    atomic_store_explicit(&m.audit_duration_us, 0, memory_order_relaxed);
+    atomic_store_explicit(&m.audit_objects, 0, memory_order_relaxed);
+    atomic_store_explicit(&m.audit_leader, 0, memory_order_relaxed);
+    metrics_audit_violations(NULL, 0);
 }

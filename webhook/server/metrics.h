@@ -12,6 +12,7 @@
 #define TOLLGATE_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "buf.h"
@@ -43,6 +44,35 @@ void metrics_set_cert_expiry(time_t not_after);
  * Codes outside the fixed set (400 403 404 405 408 411 413 414 415 429 431
  * 500 503) count as code="other". */
 void metrics_http_error(int status);
+
+/* The background audit (audit_loop.h).  A scan that ended: ok (complete and
+ * written) or failed; for an ok one its duration, the objects it listed and
+ * when it ended set the gauges tollgate_audit_scan_duration_seconds,
+ * tollgate_audit_objects_scanned and
+ * tollgate_audit_last_success_timestamp_seconds. */
+void metrics_audit_scan(bool ok, double seconds, unsigned long objects, time_t finished);
+
+/* A failed API call, by kind (audit_api_error_kind: "forbidden", "timeout",
+ * ...; others count as "other"). */
+void metrics_audit_api_error(const char *kind);
+
+/* Whether this replica holds the audit Lease. */
+void metrics_audit_leader(bool leader);
+
+#define METRICS_AUDIT_SERIES 512
+#define METRICS_AUDIT_LABEL_MAX 64
+
+/* One series of tollgate_audit_violations{rule,namespace}. */
+struct metrics_audit_count {
+    char rule[METRICS_AUDIT_LABEL_MAX];
+    char ns[METRICS_AUDIT_LABEL_MAX]; /* Kubernetes names: no escaping needed */
+    unsigned long count;
+};
+
+/* Replace the violation counts of the last scan with `items` (copied; at
+ * most METRICS_AUDIT_SERIES are kept as they are, the rest is summed into
+ * rule="other",namespace="other"). */
+void metrics_audit_violations(const struct metrics_audit_count *items, size_t n);
 
 /* Append the exposition text (format 0.0.4) to `out`.  About 24 kB; no
  * allocation but the buffer's own growth.  TG_ENOMEM or TG_ETOOBIG (out's

@@ -27,6 +27,14 @@ void req_free(struct req *r)
     tg_free(r);
 }
 
+void req_expect(struct req *r, size_t len)
+{
+    if (len == 0 || len > REQ_EXPECT_MAX || r->body_rc != TG_OK)
+        return;
+    enum tg_rc rc = buf_reserve(&r->body, len);
+    (void)rc; /* TG_ETOOBIG or TG_ENOMEM: the appends will say so */
+}
+
 void req_append(struct req *r, const char *data, size_t len)
 {
     if (r->body_rc == TG_OK)

@@ -45,6 +45,14 @@ struct req *req_new(size_t max_body, uint64_t start_ns);
 
 void req_free(struct req *r); /* NULL-safe; releases the pinned snapshot */
 
+/* The client declared a body of `len` bytes (Content-Length, already
+ * checked against the cap): room for it now, so a large body is not copied
+ * again each time it doubles.  Only up to REQ_EXPECT_MAX: a client may
+ * declare more than it sends, and memory should follow what arrives.  A
+ * failure changes nothing (req_append reports running out). */
+#define REQ_EXPECT_MAX (256 * 1024)
+void req_expect(struct req *r, size_t len);
+
 /* Store a body chunk; once the cap is passed the rest is dropped and
  * body_rc stays TG_ETOOBIG (or TG_ENOMEM). */
 void req_append(struct req *r, const char *data, size_t len);

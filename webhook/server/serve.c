@@ -9,7 +9,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "registry_opts.h"
 #include "reload.h"
 #include "req.h"
+#include "serve_audit.h"
 #include "serve_config.h"
 #include "server.h"
 #include "snapshot.h"
@@ -30,13 +30,17 @@
 #define TICK_MS 100 /* reaper and signal latency */
 #define MAX_CA_PEM (1024 * 1024)
 
-/* Library set-up that must happen before any thread starts. */
-static void init_process(sigset_t *signals)
+/* Library set-up that must happen before any thread starts.  libcurl only
+ * for the background audit, whose API client wants it before the first
+ * client is made (kube_client.h): the registry sets it up at its first
+ * lookup itself, and OpenSSL's start-up costs ~2 MB of resident memory
+ * that a server needing neither does not pay (bench/README.md). */
+static void init_process(const struct serve_config *cfg, sigset_t *signals)
 {
     alloc_json_install();
     json_object_seed(0);
-    OPENSSL_init_ssl(0, NULL);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (cfg->audit_interval_s)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(signals);
     sigaddset(signals, SIGTERM);
@@ -165,7 +169,7 @@ int cmd_serve(int argc, char **argv)
     }
     tlog_set_level(cfg.log_level);
     sigset_t signals;
-    init_process(&signals);
+    init_process(&cfg, &signals);
     struct reload r;
     struct buf ca;
     buf_init(&ca, MAX_CA_PEM);
@@ -181,16 +185,23 @@ int cmd_serve(int argc, char **argv)
         log_startup_error("cannot start the server", &err);
         status = 1;
     }
+    struct serve_audit *audit = NULL;
+    if (status == 0 && serve_audit_start(&cfg, registry, &audit, &err) != TG_OK) {
+        log_startup_error("cannot start the background audit", &err);
+        status = 2;
+    }
     if (status == 0) {
         log_listening(&cfg);
         control_loop(&r, srv, &signals);
+        serve_audit_request_stop(audit); /* it ends while requests drain */
         drain(srv, &cfg, &signals);
     }
+    serve_audit_stop(audit); /* releases the Lease */
     server_stop(srv);
     registry_free(registry); /* after the server: no lookup runs any more */
     snapshot_clear();
     tlscreds_clear();
     buf_cleanup(&ca);
-    curl_global_cleanup();
+    curl_global_cleanup(); /* set up above or by the registry's first lookup, if at all */
     return status;
 }

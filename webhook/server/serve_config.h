@@ -48,6 +48,16 @@ struct serve_config {
     unsigned watch_interval_ms;       /* --watch-interval, default 1000 */
     struct registry_opts
         registry; /* --registry-*: lookups for the rules that need them */
+    /* The background audit (audit_loop.h): off while audit_interval_s is 0. */
+    unsigned audit_interval_s;                  /* --audit-interval */
+    char audit_kubeconfig[SERVE_PATH_MAX];      /* "" = the in-cluster service account */
+    char audit_lease_namespace[SERVE_PATH_MAX]; /* "" = the pod's (or kubeconfig's) */
+    char audit_lease_name[SERVE_PATH_MAX];      /* default tollgate-audit */
+    char audit_identity[SERVE_PATH_MAX];        /* "" = hostname and pid */
+    unsigned audit_lease_duration_s;            /* default 15 */
+    unsigned audit_page_size;                   /* default 500 */
+    unsigned audit_cpu_percent;                 /* default 20 */
+    unsigned audit_request_timeout_s;           /* default 30 */
 };
 
 /* What serve_config_parse found besides settings. */

@@ -166,6 +166,17 @@ static enum MHD_Result reject(struct server *srv, struct MHD_Connection *c,
     return respond_error(srv, c, status, allow, text);
 }
 
+/* 413, naming the limit: the client's operator needs the number to decide
+ * between a smaller object and a larger --max-body-bytes. */
+static enum MHD_Result reject_too_large(struct server *srv, struct MHD_Connection *c,
+                                        struct req *req)
+{
+    char text[96];
+    snprintf(text, sizeof(text), "request body larger than --max-body-bytes (%zu bytes)",
+             srv->cfg->max_body_bytes);
+    return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL, text);
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 struct route_def {
@@ -213,17 +224,22 @@ static bool is_json_type(const char *ctype)
     return *rest == '\0' || *rest == ';';
 }
 
-/* Content-Length over the cap is refused before a byte of the body is read. */
-static bool declared_too_big(struct MHD_Connection *c, size_t cap)
+/* Content-Length over the cap is refused before a byte of the body is read;
+ * one within it is *declared (0 when there is none). */
+static bool declared_too_big(struct MHD_Connection *c, size_t cap, size_t *declared)
 {
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    *declared = 0;
     if (!cl)
         return false;
     char *end = NULL;
     errno = 0;
     unsigned long long n = strtoull(cl, &end, 10);
-    return errno == ERANGE || (end != cl && n > cap);
+    bool too_big = errno == ERANGE || (end != cl && n > cap);
+    if (!too_big && end != cl)
+        *declared = (size_t)n;
+    return too_big;
 }
 
 /* First call, headers only: route, or queue the error answer. */
@@ -245,9 +261,10 @@ static enum MHD_Result on_headers(struct listener *l, struct MHD_Connection *c,
         if (!is_json_type(ct))
             return reject(srv, c, req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                           "Content-Type must be application/json");
-        if (declared_too_big(c, srv->cfg->max_body_bytes))
-            return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                          "request body larger than --max-body-bytes");
+        size_t declared;
+        if (declared_too_big(c, srv->cfg->max_body_bytes, &declared))
+            return reject_too_large(srv, c, req);
+        req_expect(req, declared);
     }
     req->route = d->route;
     return MHD_YES;
@@ -439,8 +456,7 @@ static enum MHD_Result serve_admission(struct server *srv, struct MHD_Connection
                                        struct req *req)
 {
     if (req->body_rc == TG_ETOOBIG)
-        return reject(srv, c, req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                      "request body larger than --max-body-bytes");
+        return reject_too_large(srv, c, req);
     struct admission_result res;
     memset(&res, 0, sizeof(res)); /* cleanup is safe even if handle never ran */
     struct tg_error err = {0};

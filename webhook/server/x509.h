@@ -1,11 +1,11 @@
-/* x509.h -- checking a TLS certificate and key pair with OpenSSL.
+/* x509.h -- checking a TLS certificate and key pair (with GnuTLS).
  *
  * Used at start-up (a bad pair is exit 2 with a message naming the file and
  * the problem) and before a rotated pair replaces the serving one (a bad
  * rotation keeps the old pair).  Checks: both files readable and PEM, the
  * key matches the certificate's public key, the certificate is valid at
  * `now` (not before notBefore, not after notAfter).
- * Thread-safe (OpenSSL 3 is; errors are read from this thread's queue).
+ * Thread-safe (GnuTLS's certificate functions keep no shared state).
  */
 #ifndef TOLLGATE_X509_H
 #define TOLLGATE_X509_H

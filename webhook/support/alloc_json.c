@@ -17,7 +17,7 @@ static _Thread_local bool json_spilled; /* an allocation missed the arena */
 static void *json_alloc(size_t n)
 {
     if (json_from_arena) {
-        void *p = arena_alloc(json_arena, n);
+        void *p = arena_alloc_inline(json_arena, n);
         if (p)
             return p;
         json_spilled = true;

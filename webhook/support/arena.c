@@ -11,16 +11,22 @@
 
 #define ARENA_MIN_BLOCK 4096
 
+_Static_assert(ARENA_ALIGN % alignof(max_align_t) == 0,
+               "ARENA_ALIGN must keep allocations aligned for any type");
+
+/* A block's free space is the arena's next/left while it is the head; the
+ * blocks behind it are full (what they had left is not used). */
 struct arena_block {
     struct arena_block *next;
     size_t size; /* bytes in data[] */
-    size_t used;
-    alignas(max_align_t) unsigned char data[];
+    alignas(ARENA_ALIGN) unsigned char data[];
 };
 
 void arena_init(struct arena *a, size_t cap)
 {
     a->head = NULL;
+    a->next = NULL;
+    a->left = 0;
     a->used = 0;
     a->cap = cap;
     a->capped = false;
@@ -37,6 +43,8 @@ void arena_cleanup(struct arena *a)
         b = next;
     }
     a->head = NULL;
+    a->next = NULL;
+    a->left = 0;
     a->used = 0;
     a->capped = false;
 }
@@ -47,7 +55,8 @@ void arena_reset(struct arena *a)
     for (struct arena_block *b = a->head; b; b = b->next)
         total += b->size;
     if (a->head && !a->head->next) { /* one block already: just rewind it */
-        a->head->used = 0;
+        a->next = a->head->data;
+        a->left = a->head->size;
         a->used = 0;
         a->capped = false;
         return;
@@ -59,9 +68,10 @@ void arena_reset(struct arena *a)
     if (!b)
         return;
     b->size = total;
-    b->used = 0;
     b->next = NULL;
     a->head = b;
+    a->next = b->data;
+    a->left = total;
 }
 
 bool arena_owns(const struct arena *a, const void *p)
@@ -79,8 +89,7 @@ bool arena_owns(const struct arena *a, const void *p)
 
 static size_t align_up(size_t n)
 {
-    size_t al = alignof(max_align_t);
-    return (n + al - 1) & ~(al - 1);
+    return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
 static struct arena_block *new_block(struct arena *a, size_t need)
@@ -94,9 +103,10 @@ static struct arena_block *new_block(struct arena *a, size_t need)
     if (!b)
         return NULL;
     b->size = size;
-    b->used = 0;
     b->next = a->head;
     a->head = b;
+    a->next = b->data;
+    a->left = size;
     return b;
 }
 
@@ -109,14 +119,11 @@ void *arena_alloc(struct arena *a, size_t n)
         a->capped = true;
         return NULL;
     }
-    struct arena_block *b = a->head;
-    if (!b || b->size - b->used < need) {
-        b = new_block(a, need);
-        if (!b)
-            return NULL;
-    }
-    void *p = b->data + b->used;
-    b->used += need;
+    if (a->left < need && !new_block(a, need))
+        return NULL;
+    void *p = a->next;
+    a->next += need;
+    a->left -= need;
     a->used += need;
     return p;
 }

@@ -49,6 +49,23 @@ static enum tg_rc ensure_room(struct buf *b, size_t extra)
     return TG_OK;
 }
 
+enum tg_rc buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->cap && (extra > b->cap || b->len > b->cap - extra))
+        return TG_ETOOBIG;
+    size_t need = b->len + extra + 1;
+    if (need <= b->alloc)
+        return TG_OK;
+    char *p = tg_realloc(b->data, need);
+    if (!p)
+        return TG_ENOMEM;
+    if (!b->data)
+        p[0] = '\0';
+    b->data = p;
+    b->alloc = need;
+    return TG_OK;
+}
+
 enum tg_rc buf_append(struct buf *b, const void *data, size_t len)
 {
     enum tg_rc rc = ensure_room(b, len);

@@ -26,6 +26,12 @@ void buf_cleanup(struct buf *b); /* frees the bytes; b may be reused after buf_i
 void buf_reset(struct buf *b);   /* len = 0, keeps the memory */
 
 TG_MUST_CHECK enum tg_rc buf_append(struct buf *b, const void *data, size_t len);
+
+/* Room for `extra` more bytes now, exactly, so that appending up to that
+ * much neither moves nor copies the bytes (a request body whose length is
+ * declared).  TG_ETOOBIG past the cap, TG_ENOMEM; the contents are
+ * unchanged either way. */
+TG_MUST_CHECK enum tg_rc buf_reserve(struct buf *b, size_t extra);
 TG_MUST_CHECK enum tg_rc buf_appends(struct buf *b, const char *s);
 TG_MUST_CHECK enum tg_rc buf_appendf(struct buf *b, const char *fmt, ...) TG_PRINTF(2, 3);
 TG_MUST_CHECK enum tg_rc buf_vappendf(struct buf *b, const char *fmt, va_list ap);

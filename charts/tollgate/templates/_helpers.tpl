@@ -228,3 +228,8 @@ cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "t
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{/* The Lease that picks the one replica writing PolicyReports. */}}
+{{- define "tollgate.auditLeaseName" -}}
+{{- printf "%s-audit" (include "tollgate.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}

@@ -1,6 +1,7 @@
 /* check_admission.c -- whole AdmissionReviews through admission_handle:
  * the same bytes the API server sends, the answer it gets. */
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "evalfix.h"
 #include "jptr.h"
 #include "jsonpatch_ref.h"
+#include "policy_load.h"
 #include "testutil.h"
 
 static json_t *load_review(const char *name)
@@ -81,7 +83,7 @@ START_TEST(denies_with_every_violation)
     json_t *status = json_object_get(response_of(out), "status");
     ck_assert_int_eq(json_integer_value(json_object_get(status, "code")), 403);
     const char *m = status_message(out);
-    ck_assert_msg(strstr(m, "violates 3 rules"), "%s", m);
+    ck_assert_msg(strstr(m, "has 3 violations of 3 rules"), "%s", m);
     ck_assert_msg(strstr(m, "[pinnedTags] container \"web\" (/spec/containers/0/image)"),
                   "%s", m);
     ck_assert_msg(strstr(m, "[runAsNonRoot] container \"git-sync\" "
@@ -93,6 +95,43 @@ START_TEST(denies_with_every_violation)
     ck_assert_str_eq(res.decision, "deny");
     ck_assert_uint_eq(res.n_hits, 3);
     ck_assert_str_eq(res.rules, "pinnedTags,runAsNonRoot,probes");
+    admission_result_cleanup(&res);
+    json_decref(out);
+    json_decref(rv);
+    policy_free(p);
+}
+END_TEST
+
+/* The header counts violations and rules apart: a container missing both
+ * probes is two violations of one rule (it used to say "violates 3 rules"
+ * for three violations of two). */
+static const struct {
+    const char *containers, *header;
+} headers[] = {
+    {"[{'name':'a','image':'nginx:1.25','securityContext':{'runAsNonRoot':true}}]",
+     "tollgate: Pod ns/p has 2 violations of 1 rule:\n"},
+    {"[{'name':'a','image':'nginx:latest','securityContext':{'runAsNonRoot':true}}]",
+     "tollgate: Pod ns/p has 3 violations of 2 rules:\n"},
+    {"[{'name':'a','image':'nginx:1.25','securityContext':{'runAsNonRoot':true},"
+     "'livenessProbe':{'exec':{'command':['true']}}}]",
+     "tollgate: Pod ns/p has 1 violation of 1 rule:\n"},
+};
+
+START_TEST(deny_header_counts_violations_and_rules)
+{
+    struct policy *p = policy_new_default();
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview',"
+             "'request':{'uid':'h1','kind':{'kind':'Pod'},'namespace':'ns',"
+             "'name':'p','operation':'CREATE','object':%s}}",
+             evalfix_pod(NULL, headers[_i].containers));
+    json_t *rv = evalfix_json(text);
+    struct admission_result res;
+    json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
+    const char *m = status_message(out);
+    ck_assert_msg(strncmp(m, headers[_i].header, strlen(headers[_i].header)) == 0, "%s",
+                  m);
     admission_result_cleanup(&res);
     json_decref(out);
     json_decref(rv);
@@ -157,7 +196,7 @@ START_TEST(per_rule_audit_in_enforce_mode)
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     const json_t *r = response_of(out);
     ck_assert(json_is_false(json_object_get(r, "allowed")));
-    ck_assert_msg(strstr(status_message(out), "violates 2 rules"), "%s",
+    ck_assert_msg(strstr(status_message(out), "has 2 violations of 2 rules"), "%s",
                   status_message(out));
     ck_assert(!strstr(status_message(out), "[probes]"));
     json_t *w = json_object_get(r, "warnings");
@@ -315,7 +354,7 @@ START_TEST(exemptions_are_applied_and_reported)
     struct admission_result res;
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     ck_assert(!strstr(status_message(out), "[runAsNonRoot]"));
-    ck_assert(strstr(status_message(out), "violates 2 rules"));
+    ck_assert(strstr(status_message(out), "has 2 violations of 2 rules"));
     ck_assert_str_eq(res.exempted,
                      "runAsNonRoot/git-sync: upstream image, tracked in SEC-42");
     ck_assert_ptr_null(res.excluded);
@@ -340,6 +379,14 @@ static const struct {
     {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
      "'object':'x'}}",
      "request.object is not an object"},
+    /* a CREATE or UPDATE without its object was allowed silently */
+    {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
+     "'operation':'CREATE'}}",
+     "request.object is missing (operation CREATE); CREATE and UPDATE reviews must "
+     "carry the object"},
+    {"{'kind':'AdmissionReview','apiVersion':'admission.k8s.io/v1','request':{'uid':'u',"
+     "'operation':'UPDATE','object':null,'oldObject':{'kind':'Pod'}}}",
+     "request.object is null (operation UPDATE)"},
     {"{'kind':'AdmissionReview','kind':'AdmissionReview'}", "duplicate"},
 };
 
@@ -381,14 +428,27 @@ START_TEST(unreadable_object_is_refused_clearly)
 }
 END_TEST
 
+/* DELETE sends the old object, CONNECT none: both keep being allowed. */
+static const struct {
+    const char *operation;
+    bool null_object; /* "object": null rather than no member */
+} no_object[] = {
+    {"DELETE", true},
+    {"DELETE", false},
+    {"CONNECT", false},
+};
+
 START_TEST(delete_and_other_kinds_are_allowed)
 {
     struct policy *p = policy_new_default();
     json_t *rv = load_review("reviews/typical-denied.json");
     json_t *req = json_object_get(rv, "request");
-    json_object_set_new(req, "operation", json_string("DELETE"));
+    json_object_set_new(req, "operation", json_string(no_object[_i].operation));
     json_object_set_new(req, "oldObject", json_deep_copy(json_object_get(req, "object")));
-    json_object_set_new(req, "object", json_null());
+    if (no_object[_i].null_object)
+        json_object_set_new(req, "object", json_null());
+    else
+        json_object_del(req, "object");
     struct admission_result res;
     json_t *out = handle(p, rv, ENDPOINT_VALIDATE, &res);
     ck_assert(json_is_true(json_object_get(response_of(out), "allowed")));
@@ -545,11 +605,35 @@ START_TEST(note_alone_is_a_warning_not_an_error)
 }
 END_TEST
 
+static const struct {
+    const char *policy; /* NULL: the built-in defaults; else below the source tree */
+    const char *review;
+    enum admission_endpoint endpoint;
+    const char *decision; /* once nothing fails */
+} alloc_rows[] = {
+    {NULL, "reviews/typical-denied.json", ENDPOINT_VALIDATE, "deny"},
+    /* the rules of issue 15: their arena and jansson failures too */
+    {"tests/data/rules/policy-all.yaml", "rules/secrets-review.json", ENDPOINT_VALIDATE,
+     "deny"},
+    {"tests/data/rules/policy-all.yaml", "rules/secrets-review.json", ENDPOINT_MUTATE,
+     "patch"},
+    {"tests/data/rules/policy-all.yaml", "rules/host-review.json", ENDPOINT_VALIDATE,
+     "deny"},
+};
+
 START_TEST(allocation_failures_answer_cleanly)
 {
     struct policy *p = policy_new_default();
-    char *body = fixture_read("reviews/typical-denied.json", NULL);
-    struct admission_options opt = {.endpoint = ENDPOINT_VALIDATE,
+    if (alloc_rows[_i].policy) {
+        char path[4096];
+        struct tg_error perr = {0};
+        snprintf(path, sizeof(path), "%s/%s", TOLLGATE_SOURCE_DIR, alloc_rows[_i].policy);
+        policy_free(p);
+        p = NULL;
+        ck_assert_msg(policy_load_path(path, &p, &perr) == TG_OK, "%s", perr.text);
+    }
+    char *body = fixture_read(alloc_rows[_i].review, NULL);
+    struct admission_options opt = {.endpoint = alloc_rows[_i].endpoint,
                                     .internal_error_allows = true};
     alloc_json_install();
     enum tg_rc rc = TG_ENOMEM;
@@ -563,7 +647,7 @@ START_TEST(allocation_failures_answer_cleanly)
         /* jansson reports a few allocation failures as syntax errors */
         ck_assert_msg(rc == TG_OK || rc == TG_ENOMEM || rc == TG_EINVAL, "n=%ld rc=%d", n,
                       rc);
-        bool done = rc == TG_OK && strcmp(res.decision, "deny") == 0;
+        bool done = rc == TG_OK && strcmp(res.decision, alloc_rows[_i].decision) == 0;
         if (rc == TG_OK && !done)
             ck_assert_str_eq(res.decision, "error");
         admission_result_cleanup(&res);
@@ -583,6 +667,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, allows_compliant_pod);
     tcase_add_test(tc, denies_with_every_violation);
+    tcase_add_loop_test(tc, deny_header_counts_violations_and_rules, 0,
+                        ARRAY_LEN(headers));
     tcase_add_test(tc, answers_v1beta1_in_kind);
     tcase_add_test(tc, audit_mode_warns_and_never_denies);
     tcase_add_test(tc, per_rule_audit_in_enforce_mode);
@@ -592,10 +678,10 @@ int main(void)
     tcase_add_test(tc, updates_judge_only_pod_spec_changes);
     tcase_add_loop_test(tc, rejects_what_it_cannot_answer, 0, ARRAY_LEN(bad));
     tcase_add_test(tc, unreadable_object_is_refused_clearly);
-    tcase_add_test(tc, delete_and_other_kinds_are_allowed);
+    tcase_add_loop_test(tc, delete_and_other_kinds_are_allowed, 0, ARRAY_LEN(no_object));
     tcase_add_test(tc, ephemeral_containers_subresource_is_judged);
     tcase_add_test(tc, warnings_respect_api_server_limits);
-    tcase_add_test(tc, allocation_failures_answer_cleanly);
+    tcase_add_loop_test(tc, allocation_failures_answer_cleanly, 0, ARRAY_LEN(alloc_rows));
     tcase_add_test(tc, note_alone_is_a_warning_not_an_error);
     tcase_add_loop_test(tc, too_many_findings_are_refused_not_waved_through, 0, 2);
     suite_add_tcase(s, tc);

@@ -7,7 +7,10 @@
  * CLI tests -- is put through both decodings, under several policies, on
  * both endpoints, as a CREATE and as UPDATEs, and the answers must be the
  * same byte for byte.  A rule that starts reading, say, `resources`
- * without taking it out of the list makes these differ.
+ * without saying so in its rule row (struct rule.reads) makes these
+ * differ -- for fixtures that carry the field: tests/data/rules/ carries
+ * env, volumes, mounts, ports and resources for the rules that read them,
+ * and policy-all.yaml turns those rules on.
  */
 #include <check.h>
 #include <jansson.h>
@@ -17,12 +20,11 @@
 #include "admission.h"
 #include "alloc_json.h"
 #include "engine.h"
-#include "jptr.h"
 #include "manifest.h"
 #include "policy.h"
 #include "policy_load.h"
 #include "testutil.h"
-#include "workload.h"
+#include "variant.h"
 
 static const char *const object_sources[] = {
     "manifests/cronjob.yaml",
@@ -36,12 +38,13 @@ static const char *const object_sources[] = {
     "cli/compliant.yaml",
     "cli/fixable.yaml",
     "cli/wrong-type.yaml",
+    "rules/host.yaml",
+    "rules/secrets.yaml",
 };
 
 static const char *const review_sources[] = {
-    "reviews/typical-allowed.json",
-    "reviews/typical-denied.json",
-    "reviews/large.json",
+    "reviews/typical-allowed.json", "reviews/typical-denied.json", "reviews/large.json",
+    "rules/secrets-review.json",    "rules/host-review.json",
 };
 
 /* NULL: policy_new_default(); otherwise a path under the source tree. */
@@ -50,6 +53,7 @@ static const char *const policy_sources[] = {
     "policies",
     "tests/data/modes/policy-mutate.yaml",
     "tests/data/modes/policy-audit.yaml",
+    "tests/data/rules/policy-all.yaml",
     "tests/data/modes/policy-hardening.yaml",
 };
 
@@ -67,27 +71,6 @@ static struct policy *load_policy(const char *rel)
     return p;
 }
 
-/* The first container's env in a copy of `object`, changed: a difference
- * only in a member nobody reads.  NULL when the object has no container. */
-static json_t *with_env_changed(const json_t *object)
-{
-    const char *kind = json_string_value(json_object_get(object, "kind"));
-    const char *podspec = workload_podspec_pointer(kind);
-    if (!podspec)
-        return NULL;
-    json_t *copy = json_deep_copy(object);
-    char pointer[256];
-    snprintf(pointer, sizeof(pointer), "%s/containers/0", podspec);
-    json_t *c = jptr_get_mut(copy, pointer);
-    if (!json_is_object(c)) {
-        json_decref(copy);
-        return NULL;
-    }
-    json_object_set_new(c, "env",
-                        json_pack("[{s:s,s:s}]", "name", "CHANGED", "value", "1"));
-    return copy;
-}
-
 /* An AdmissionReview text for `object`, or NULL when the change does not
  * apply to it. */
 static char *review_text(const json_t *object, enum change change)
@@ -101,7 +84,7 @@ static char *review_text(const json_t *object, enum change change)
     ck_assert_ptr_nonnull(req);
     if (change != CREATE) {
         json_t *old =
-            change == UPDATE_SAME ? json_deep_copy(object) : with_env_changed(object);
+            change == UPDATE_SAME ? json_deep_copy(object) : variant_env_changed(object);
         if (!old) {
             json_decref(req);
             return NULL;
@@ -216,6 +199,62 @@ START_TEST(update_compares_raw_members)
 }
 END_TEST
 
+static bool has_member(const char *const *list, const char *name)
+{
+    for (; *list; list++) {
+        if (strcmp(*list, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A member is built exactly while a rule that reads it is on. */
+static const struct {
+    const char *rules; /* spec.rules of the policy, NULL: the built-in defaults */
+    const char *built[4];
+} readers[] = {
+    {NULL, {NULL}},
+    {"    hostNamespaces: {action: enforce}\n    hostPorts: {action: enforce}\n", {NULL}},
+    {"    noSecretsInEnv: {action: audit}\n", {"env"}},
+    {"    hostPath: {action: enforce}\n", {"volumes", "volumeMounts"}},
+    {"    resources: {action: mutate}\n", {"resources"}},
+    {"    resources: {action: off}\n    hostPath: {action: off}\n", {NULL}},
+};
+
+START_TEST(members_are_built_while_a_rule_reads_them)
+{
+    static const char *const readable[] = {"env", "volumes", "volumeMounts", "resources"};
+    struct policy *p = policy_new_default();
+    if (readers[_i].rules) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "apiVersion: tollgate.dev/v1\nkind: Policy\nmetadata: {name: t}\n"
+                 "spec:\n  rules:\n%s",
+                 readers[_i].rules);
+        struct tg_error err = {0};
+        policy_free(p);
+        p = NULL;
+        ck_assert_msg(policy_load_buffer(text, strlen(text), "t", &p, &err) == TG_OK,
+                      "%s", err.text);
+    }
+    const char *buf[ENGINE_UNREAD_CAP];
+    const char *const *unread = engine_unread_members(p, buf);
+    ck_assert(has_member(unread, "envFrom")); /* nothing reads these */
+    ck_assert(has_member(unread, "managedFields"));
+    /* parts of a built member that no rule reads are listed only while it
+     * is built: each name costs every lookup */
+    ck_assert_int_eq(has_member(unread, "projected"), !has_member(unread, "volumes"));
+    ck_assert_int_eq(has_member(unread, "secretKeyRef"), !has_member(unread, "env"));
+    for (size_t i = 0; i < ARRAY_LEN(readable); i++) {
+        bool built = false;
+        for (size_t k = 0; k < ARRAY_LEN(readers[_i].built) && readers[_i].built[k]; k++)
+            built = built || strcmp(readers[_i].built[k], readable[i]) == 0;
+        ck_assert_msg(has_member(unread, readable[i]) == !built, "%s", readable[i]);
+    }
+    policy_free(p);
+}
+END_TEST
+
 static Suite *lean_suite(void)
 {
     Suite *s = suite_create("lean");
@@ -224,6 +263,8 @@ static Suite *lean_suite(void)
     tcase_add_loop_test(tc, manifests_same_answers, 0, ARRAY_LEN(object_sources));
     tcase_add_loop_test(tc, reviews_same_answers, 0, ARRAY_LEN(review_sources));
     tcase_add_test(tc, update_compares_raw_members);
+    tcase_add_loop_test(tc, members_are_built_while_a_rule_reads_them, 0,
+                        ARRAY_LEN(readers));
     suite_add_tcase(s, tc);
     return s;
 }

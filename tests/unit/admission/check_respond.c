@@ -64,7 +64,8 @@ static const struct {
     bool same_bytes; /* false: only the same JSON (jsonesc's own choices) */
 } rows[] = {
     {true, NULL, NULL, 0, 403, false, true},
-    {false, "tollgate: Pod team/web violates 1 rule:\n  [pinnedTags] \"nginx:latest\"",
+    {false,
+     "tollgate: Pod team/web has 1 violation of 1 rule:\n  [pinnedTags] \"nginx:latest\"",
      NULL, 0, 403, false, true},
     {false, NULL, NULL, 0, 400, false, true},
     {false, "could not evaluate", NULL, 0, 500, false, true},

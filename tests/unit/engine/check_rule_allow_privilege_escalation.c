@@ -89,7 +89,7 @@ START_TEST(mutate_sets_false_where_unset)
     struct evalfix ef;
     evalfix_init(&ef);
     ef.policy->allow_privilege_escalation.common.action = ACTION_MUTATE;
-    for (size_t k = 0; evalfix_kinds[k]; k++) {
+    for (size_t k = 0; k < EVALFIX_N_KINDS; k++) {
         ck_assert_int_eq(evalfix_run(&ef, evalfix_workload(evalfix_kinds[k], podspec)),
                          TG_OK);
         ck_assert_uint_eq(evalfix_count(&ef, RULE), 5);

@@ -126,7 +126,7 @@ START_TEST(mutate_drops_all)
     ef.policy->capabilities.common.action = ACTION_MUTATE;
     ef.policy->capabilities.allowed.items = net_bind;
     ef.policy->capabilities.allowed.n = 1;
-    for (size_t k = 0; evalfix_kinds[k]; k++) {
+    for (size_t k = 0; k < EVALFIX_N_KINDS; k++) {
         const char *base = workload_podspec_pointer(evalfix_kinds[k]);
         ck_assert_int_eq(evalfix_run(&ef, evalfix_workload(evalfix_kinds[k], podspec)),
                          TG_OK);

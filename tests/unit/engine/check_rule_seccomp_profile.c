@@ -125,7 +125,7 @@ START_TEST(mutate_places_the_fix)
         common->exempt_images.items = images;
         common->exempt_images.n = 1;
     }
-    for (size_t k = 0; evalfix_kinds[k]; k++) {
+    for (size_t k = 0; k < EVALFIX_N_KINDS; k++) {
         const char *base = workload_podspec_pointer(evalfix_kinds[k]);
         ck_assert_int_eq(
             evalfix_run(&ef, evalfix_workload(evalfix_kinds[k], placements[_i].podspec)),

@@ -164,11 +164,59 @@ START_TEST(pattern_matches)
 }
 END_TEST
 
+/* Environment variable names: letters match regardless of case. */
+static const struct {
+    const char *pattern, *name;
+    bool exact, nocase;
+} nocase_rows[] = {
+    {"*PASSWORD*", "DB_PASSWORD", true, true},
+    {"*PASSWORD*", "db_password", false, true},
+    {"*PASSWORD*", "Db_PassWord_2", false, true},
+    {"*PASSWORD*", "DB_PASSWD", false, false},
+    {"*_file", "PASSWORD_FILE", false, true},
+    {"a?c", "ABC", false, true},
+    {"a?c", "A_C", false, true},
+    {"_*_", "_-_", true, true}, /* only letters fold */
+};
+
+START_TEST(pattern_matches_nocase)
+{
+    ck_assert_int_eq(name_pattern_matches(nocase_rows[_i].pattern, nocase_rows[_i].name),
+                     nocase_rows[_i].exact);
+    ck_assert_int_eq(
+        name_pattern_matches_nocase(nocase_rows[_i].pattern, nocase_rows[_i].name),
+        nocase_rows[_i].nocase);
+}
+END_TEST
+
+/* The rules of issue 15 are off unless a policy names them, with their
+ * documented settings. */
+START_TEST(host_and_hygiene_rules_default_off)
+{
+    struct policy *p = policy_new_default();
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->host_namespaces.common.action, ACTION_OFF);
+    ck_assert_uint_eq(p->host_namespaces.allowed, 0);
+    ck_assert_int_eq(p->host_ports.common.action, ACTION_OFF);
+    ck_assert_uint_eq(p->host_ports.n_allowed, 0);
+    ck_assert_int_eq(p->host_path.common.action, ACTION_OFF);
+    ck_assert_uint_eq(p->host_path.allowed_paths.n, 0);
+    ck_assert(p->host_path.require_read_only);
+    ck_assert_int_eq(p->no_secrets_in_env.common.action, ACTION_OFF);
+    ck_assert_uint_eq(p->no_secrets_in_env.names.n, 8);
+    ck_assert_str_eq(p->no_secrets_in_env.names.items[0], "*PASSWORD*");
+    ck_assert_uint_eq(p->no_secrets_in_env.except_names.n, 3);
+    ck_assert(p->no_secrets_in_env.detect_values);
+    policy_free(p);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
     TCase *tc = tcase_create("defaults");
     tcase_add_test(tc, defaults_are_the_documented_baseline);
+    tcase_add_test(tc, host_and_hygiene_rules_default_off);
     tcase_add_test(tc, default_survives_allocation_failure);
     tcase_add_test(tc, names_of_modes_and_actions);
     suite_add_tcase(s, tc);
@@ -177,6 +225,7 @@ static Suite *policy_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("patterns");
     tcase_add_loop_test(tc, pattern_matches, 0, ARRAY_LEN(pattern_rows));
+    tcase_add_loop_test(tc, pattern_matches_nocase, 0, ARRAY_LEN(nocase_rows));
     suite_add_tcase(s, tc);
     return s;
 }

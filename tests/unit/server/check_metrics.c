@@ -81,8 +81,14 @@ START_TEST(every_series_exists_from_the_start)
     /* no certificate yet: the family is declared but has no sample */
     ck_assert_int_eq(count_lines(text, "tollgate_certificate_expiry_timestamp_seconds "),
                      0);
-    ck_assert_int_eq(count_lines(text, "# TYPE tollgate_"), 8);
-    ck_assert_int_eq(count_lines(text, "# HELP tollgate_"), 8);
+    ck_assert_int_eq(count_lines(text, "# TYPE tollgate_"), 15); /* 7 of the audit */
+    ck_assert_int_eq(count_lines(text, "# HELP tollgate_"), 15);
+    /* the audit's: every failure kind from the start; no scan, no gauge sample */
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_api_errors_total{"), 15);
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_last_success_timestamp_seconds "),
+                     0);
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_violations{"), 0);
+    ck_assert_double_eq(value(text, "tollgate_audit_leader"), 0);
     ck_assert_int_eq(text[strlen(text) - 1], '\n');
     free(text);
 }
@@ -250,6 +256,63 @@ START_TEST(counts_reloads_errors_and_expiry)
 }
 END_TEST
 
+START_TEST(counts_the_background_audit)
+{
+    metrics_audit_scan(false, 0.5, 7, 1000);
+    metrics_audit_scan(true, 1.25, 15, 1826879527);
+    metrics_audit_api_error("forbidden");
+    metrics_audit_api_error("forbidden");
+    metrics_audit_api_error("teapot");
+    metrics_audit_leader(true);
+    struct metrics_audit_count c[] = {{"probes", "shop", 4}, {"pinnedTags", "legacy", 1}};
+    metrics_audit_violations(c, ARRAY_LEN(c));
+    char *text = render();
+    ck_assert_double_eq(value(text, "tollgate_audit_scans_total{result=\"ok\"}"), 1);
+    ck_assert_double_eq(value(text, "tollgate_audit_scans_total{result=\"failed\"}"), 1);
+    ck_assert_double_eq(value(text, "tollgate_audit_last_success_timestamp_seconds"),
+                        1826879527);
+    ck_assert_double_eq(value(text, "tollgate_audit_scan_duration_seconds"), 1.25);
+    ck_assert_double_eq(value(text, "tollgate_audit_objects_scanned"), 15);
+    ck_assert_double_eq(
+        value(text, "tollgate_audit_api_errors_total{kind=\"forbidden\"}"), 2);
+    ck_assert_double_eq(value(text, "tollgate_audit_api_errors_total{kind=\"other\"}"),
+                        1);
+    ck_assert_double_eq(value(text, "tollgate_audit_leader"), 1);
+    ck_assert_double_eq(
+        value(text, "tollgate_audit_violations{rule=\"probes\",namespace=\"shop\"}"), 4);
+    free(text);
+
+    /* The next scan's set replaces the last one's as a whole. */
+    struct metrics_audit_count next[] = {{"probes", "shop", 2}};
+    metrics_audit_violations(next, 1);
+    text = render();
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_violations{"), 1);
+    ck_assert_double_eq(
+        value(text, "tollgate_audit_violations{rule=\"probes\",namespace=\"shop\"}"), 2);
+    free(text);
+
+    /* Past METRICS_AUDIT_SERIES pairs, the rest is one "other" series. */
+    static struct metrics_audit_count many[METRICS_AUDIT_SERIES + 10];
+    for (size_t i = 0; i < ARRAY_LEN(many); i++) {
+        snprintf(many[i].rule, sizeof(many[i].rule), "probes");
+        snprintf(many[i].ns, sizeof(many[i].ns), "ns-%zu", i);
+        many[i].count = 1;
+    }
+    metrics_audit_violations(many, ARRAY_LEN(many));
+    text = render();
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_violations{"),
+                     METRICS_AUDIT_SERIES + 1);
+    ck_assert_double_eq(
+        value(text, "tollgate_audit_violations{rule=\"other\",namespace=\"other\"}"), 10);
+    free(text);
+    metrics_reset();
+    text = render();
+    ck_assert_int_eq(count_lines(text, "tollgate_audit_violations{"), 0);
+    ck_assert_double_eq(value(text, "tollgate_audit_leader"), 0);
+    free(text);
+}
+END_TEST
+
 /* The exposition text is linted by Prometheus's own tool: naming, HELP and
  * TYPE, histogram shape.  Without promtool this test fails on purpose. */
 START_TEST(promtool_accepts_the_text)
@@ -261,6 +324,9 @@ START_TEST(promtool_accepts_the_text)
     metrics_request("mutate", "patch", "Pod", 1.5);
     metrics_violations("probes", "enforce", 1);
     metrics_set_cert_expiry(1826879527);
+    metrics_audit_scan(true, 0.25, 12, 1826879527);
+    struct metrics_audit_count c[] = {{"probes", "shop", 4}};
+    metrics_audit_violations(c, 1);
     char dir[] = "/tmp/check_metrics.XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char in[96], out[96], cmd[512];
@@ -376,6 +442,7 @@ static Suite *metrics_suite(void)
     tcase_add_loop_test(tc, counts_violations, 0, ARRAY_LEN(violations));
     tcase_add_test(tc, every_rule_has_its_series);
     tcase_add_test(tc, counts_reloads_errors_and_expiry);
+    tcase_add_test(tc, counts_the_background_audit);
     tcase_add_test(tc, promtool_accepts_the_text);
     tcase_add_test(tc, render_appends_and_reports_failures);
     tcase_add_test(tc, counts_exactly_under_concurrency);

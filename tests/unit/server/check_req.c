@@ -56,6 +56,44 @@ START_TEST(oom)
 }
 END_TEST
 
+/* A declared length is reserved at once (the body then never moves),
+ * unless it is over REQ_EXPECT_MAX or the cap; a failed reservation
+ * changes nothing. */
+static const struct {
+    size_t cap, declared;
+    size_t alloc; /* what the body holds after req_expect */
+} expects[] = {
+    {1024, 100, 101},
+    {1024, 0, 0},
+    {1024, 2000, 0}, /* over the cap: the appends will refuse it */
+    {1u << 20, REQ_EXPECT_MAX, REQ_EXPECT_MAX + 1},
+    {1u << 20, REQ_EXPECT_MAX + 1, 0},
+};
+
+START_TEST(expect_reserves)
+{
+    struct req *r = req_new(expects[_i].cap, 0);
+    ck_assert_ptr_nonnull(r);
+    req_expect(r, expects[_i].declared);
+    ck_assert_uint_eq(r->body.alloc, expects[_i].alloc);
+    ck_assert_int_eq(r->body_rc, TG_OK);
+    ck_assert_str_eq(buf_str(&r->body), "");
+    const char *before = buf_str(&r->body);
+    for (size_t i = 0; expects[_i].alloc && i < expects[_i].declared; i += 50)
+        req_append(r, "0123456789012345678901234567890123456789012345678901234567890",
+                   expects[_i].declared - i < 50 ? expects[_i].declared - i : 50);
+    if (expects[_i].alloc) {
+        ck_assert_uint_eq(buf_len(&r->body), expects[_i].declared);
+        ck_assert_ptr_eq(buf_str(&r->body), before); /* never moved */
+    }
+    alloc_fail_after(0);
+    req_expect(r, 10); /* no memory: nothing changes */
+    alloc_fail_after(-1);
+    ck_assert_int_eq(r->body_rc, TG_OK);
+    req_free(r);
+}
+END_TEST
+
 START_TEST(pins_policy)
 {
     snapshot_clear();
@@ -88,6 +126,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("req");
     tcase_add_loop_test(tc, body_cap, 0, (int)ARRAY_LEN(bodies));
     tcase_add_test(tc, oom);
+    tcase_add_loop_test(tc, expect_reserves, 0, (int)ARRAY_LEN(expects));
     tcase_add_test(tc, pins_policy);
     tcase_add_test(tc, clock_moves);
     suite_add_tcase(s, tc);

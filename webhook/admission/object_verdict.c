@@ -1,6 +1,7 @@
-/* check_eval.c -- mutate, then validate, one object as the cluster would. */
-#include "check_eval.h"
+/* object_verdict.c -- mutate, then validate, one object as the cluster would. */
+#include "object_verdict.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "decide.h"
@@ -49,6 +50,16 @@ static int add_finding(json_t *list, const struct finding *f, const char *outcom
                   "pointer", f->pointer, "message", f->message, "outcome", outcome));
 }
 
+/* A warning that enforcement would turn into a denial says so. */
+static int add_validated(json_t *list, const struct finding *f, const struct verdict *v)
+{
+    int rc = add_finding(list, f, outcome_of(f, v));
+    if (rc == 0 && decide_would_deny(f, v->mode))
+        rc = json_object_set_new(json_array_get(list, json_array_size(list) - 1),
+                                 "wouldDeny", json_true());
+    return rc;
+}
+
 static json_t *findings_json(const struct stage_out *mut, const struct stage_out *val)
 {
     json_t *list = json_array();
@@ -59,7 +70,7 @@ static json_t *findings_json(const struct stage_out *mut, const struct stage_out
             rc = add_finding(list, f, "fixed");
     }
     for (size_t i = 0; rc == 0 && i < val->f.n; i++)
-        rc = add_finding(list, &val->f.items[i], outcome_of(&val->f.items[i], &val->v));
+        rc = add_validated(list, &val->f.items[i], &val->v);
     if (rc != 0) {
         json_decref(list);
         return NULL;
@@ -73,9 +84,9 @@ static json_t *entry_new(const struct decide_subject *s, const char *decision)
                      "name", s->name, "decision", decision);
 }
 
-enum tg_rc check_eval_object(const struct policy *policy, const json_t *object,
-                             const struct facts *facts, bool keep_fixed, json_t **entry,
-                             struct tg_error *err)
+enum tg_rc object_verdict_eval(const struct policy *policy, const json_t *object,
+                               const struct facts *facts, bool keep_fixed, json_t **entry,
+                               struct tg_error *err)
 {
     const char *kind = json_string_value(json_object_get(object, "kind"));
     const char *ns = meta_str(object, "namespace");
@@ -116,4 +127,14 @@ out:
     findings_cleanup(&val.f);
     arena_cleanup(&a);
     return rc;
+}
+
+void object_verdict_subject(const json_t *finding, char *buf, size_t len)
+{
+    const char *type = json_string_value(json_object_get(finding, "containerType"));
+    const char *name = json_string_value(json_object_get(finding, "container"));
+    if (type && strcmp(type, "pod") == 0)
+        snprintf(buf, len, "pod");
+    else
+        snprintf(buf, len, "%s \"%s\"", type ? type : "", name ? name : "");
 }
