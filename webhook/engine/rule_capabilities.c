@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
 #include "rules.h"
 #include "secctx.h"
 
@@ -62,19 +61,6 @@ static enum tg_rc report_drop(const struct container *c, const char *variant,
     return finding_add_container_fix(out, fnd, c, DROP, json_pack("[s]", "ALL"));
 }
 
-/* "NET_BIND_SERVICE, SYS_TIME" or "none", from the arena. */
-static const char *allowed_names(struct arena *a, const struct strlist *allowed)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    enum tg_rc rc = buf_appends(&b, allowed->n ? "" : "none");
-    for (size_t i = 0; rc == TG_OK && i < allowed->n; i++)
-        rc = buf_appendf(&b, "%s%s", i ? ", " : "", allowed->items[i]);
-    const char *s = rc == TG_OK ? arena_strdup(a, buf_str(&b)) : NULL;
-    buf_cleanup(&b);
-    return s;
-}
-
 /* The allowed capability that `cap` names in another spelling, or NULL. */
 static const char *allowed_as(const struct strlist *allowed, const char *cap)
 {
@@ -107,9 +93,7 @@ static enum tg_rc report_add(const struct rule_ctx *ctx, const struct container 
                              "capability \"%s\" is allowed only as written in the "
                              "policy; write \"%s\"",
                              cap, as);
-    const char *names = allowed_names(ctx->arena, allowed);
-    if (!names)
-        return TG_ENOMEM;
+    const char *names = allowed->n ? rules_list_text(ctx->arena, allowed, 8) : "none";
     return findings_addf(out, RULE_ID, c, field, NULL,
                          "capability \"%s\" may not be added (allowed: %s); remove it "
                          "from securityContext.capabilities.add",
