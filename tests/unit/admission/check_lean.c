@@ -34,7 +34,7 @@ static const char *const object_sources[] = {
     "manifests/pod.yaml",
     "manifests/podlist.json",
     "manifests/deploymentlist.json",
-    "manifests/securitycontext.yaml",
+    "rules/securitycontext.yaml",
     "cli/compliant.yaml",
     "cli/fixable.yaml",
     "cli/wrong-type.yaml",
