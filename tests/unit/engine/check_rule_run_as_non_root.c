@@ -83,14 +83,20 @@ START_TEST(judges_hidden_containers)
 }
 END_TEST
 
+/* mutate with runAsUser and runAsGroup 10001 configured. */
+static void init_with_ids(struct evalfix *ef)
+{
+    evalfix_init(ef);
+    ef->policy->run_as_non_root.set_run_as_user = true;
+    ef->policy->run_as_non_root.run_as_user = 10001;
+    ef->policy->run_as_non_root.set_run_as_group = true;
+    ef->policy->run_as_non_root.run_as_group = 10001;
+}
+
 START_TEST(fixes_add_configured_user_and_group)
 {
     struct evalfix ef;
-    evalfix_init(&ef);
-    ef.policy->run_as_non_root.set_run_as_user = true;
-    ef.policy->run_as_non_root.run_as_user = 10001;
-    ef.policy->run_as_non_root.set_run_as_group = true;
-    ef.policy->run_as_non_root.run_as_group = 10001;
+    init_with_ids(&ef);
     ck_assert_int_eq(evalfix_run(&ef, evalfix_pod("{'runAsGroup':5}", "[{'name':'a'}]")),
                      TG_OK);
     const struct finding *f = evalfix_get(&ef, RULE, 0);
@@ -109,11 +115,7 @@ END_TEST
 START_TEST(fixes_windows_pods_without_ids)
 {
     struct evalfix ef;
-    evalfix_init(&ef);
-    ef.policy->run_as_non_root.set_run_as_user = true;
-    ef.policy->run_as_non_root.run_as_user = 10001;
-    ef.policy->run_as_non_root.set_run_as_group = true;
-    ef.policy->run_as_non_root.run_as_group = 10001;
+    init_with_ids(&ef);
     ck_assert_int_eq(evalfix_run(&ef, "{'kind':'Pod','spec':{'os':{'name':'windows'},"
                                       "'containers':[{'name':'a'}]}}"),
                      TG_OK);
