@@ -21,8 +21,9 @@
  * container as it is: when an exempt container would inherit it (it sets
  * no profile of its own), the fix goes to each judged container instead.
  * It goes there too for the pods/ephemeralcontainers object of API
- * servers before 1.22, which carries no pod spec.  An explicit Unconfined,
- * at either level, is somebody's decision and is never overwritten.
+ * servers before 1.22, which carries no pod spec, and, when the rule has
+ * exemptions, for pods of more than POD_LEVEL_MAX_CONTAINERS containers.  An explicit
+ * Unconfined, at either level, is somebody's decision and is never overwritten.
  * Linux-only: Windows pods are not judged (the API server refuses the
  * field on them).
  */
@@ -39,19 +40,27 @@ static bool is_confining(const char *type)
            (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0);
 }
 
+/* Deciding on a pod-level fix looks at every container of the pod, for
+ * each finding; past this many containers each gets its own instead, so a
+ * padded pod cannot make the rule quadratic (real pods have a handful). */
+#define POD_LEVEL_MAX_CONTAINERS 64
+
 /* Where the fix goes: the pod's securityContext when the object has a pod
  * spec and no exempt container would inherit it, else the container's. */
 static enum tg_rc fix_pointer(const struct rule_ctx *ctx, const struct container *c,
                               const char **out)
 {
-    bool pod_level = ctx->pod->pointer[0] != '\0';
-    for (size_t i = 0; pod_level && i < ctx->pod->n_containers; i++) {
+    const struct rule_common *common = &ctx->policy->seccomp_profile.common;
+    bool has_exemptions = common->exempt_containers.n || common->exempt_images.n;
+    bool pod_level =
+        ctx->pod->pointer[0] != '\0' &&
+        (!has_exemptions || ctx->pod->n_containers <= POD_LEVEL_MAX_CONTAINERS);
+    for (size_t i = 0; has_exemptions && pod_level && i < ctx->pod->n_containers; i++) {
         const struct container *o = &ctx->pod->containers[i];
         bool exempt = false;
         if (secctx_container(o, "seccompProfile"))
             continue; /* keeps its own */
-        enum tg_rc rc = rule_exempts_container(&ctx->policy->seccomp_profile.common, o,
-                                               ctx->arena, &exempt);
+        enum tg_rc rc = rule_exempts_container(common, o, ctx->arena, &exempt);
         if (rc != TG_OK)
             return rc;
         pod_level = !exempt;

@@ -113,6 +113,10 @@ enum tg_rc rule_exempts_container(const struct rule_common *common,
 {
     struct imgref ref;
     const struct imgref *image = NULL;
+    if (rule_exempts(common, c, NULL)) { /* by name: nothing to parse */
+        *out = true;
+        return TG_OK;
+    }
     if (common->exempt_images.n && c->image) {
         enum tg_rc rc = imgref_parse(c->image, a, &ref, NULL);
         if (rc == TG_ENOMEM)

@@ -176,6 +176,45 @@ START_TEST(ephemeral_containers_object_fixed_per_container)
 }
 END_TEST
 
+/* With exemptions, the pod-level decision looks at every container: past
+ * 64 of them each container gets its own, so the rule stays linear.
+ * Without exemptions there is nothing to look at: pod level at any size. */
+static const struct {
+    size_t n_containers;
+    bool exemption;
+    bool pod_level;
+} sizes[] = {
+    {64, true, true},
+    {65, true, false},
+    {500, false, true},
+};
+
+START_TEST(pod_level_only_for_pods_it_can_afford)
+{
+    static char spec[32768];
+    size_t used = (size_t)snprintf(spec, sizeof(spec), "{'containers':[");
+    for (size_t i = 0; i < sizes[_i].n_containers; i++)
+        used += (size_t)snprintf(spec + used, sizeof(spec) - used, "%s{'name':'c%zu'}",
+                                 i ? "," : "", i);
+    snprintf(spec + used, sizeof(spec) - used, "]}");
+    struct evalfix ef;
+    evalfix_init(&ef);
+    ef.policy->seccomp_profile.common.action = ACTION_MUTATE;
+    if (sizes[_i].exemption) {
+        names[0] = "not-in-this-pod";
+        ef.policy->seccomp_profile.common.exempt_containers.items = names;
+        ef.policy->seccomp_profile.common.exempt_containers.n = 1;
+    }
+    ck_assert_int_eq(evalfix_run(&ef, evalfix_workload("Pod", spec)), TG_OK);
+    ck_assert_uint_eq(evalfix_count(&ef, RULE), sizes[_i].n_containers);
+    const struct finding *last = evalfix_get(&ef, RULE, sizes[_i].n_containers - 1);
+    char want[128];
+    snprintf(want, sizeof(want), "/spec/containers/%zu" SP, sizes[_i].n_containers - 1);
+    ck_assert_str_eq(last->fixes[0].pointer, sizes[_i].pod_level ? "/spec" SP : want);
+    evalfix_cleanup(&ef);
+}
+END_TEST
+
 /* An explicit Unconfined is never overwritten, at either level. */
 START_TEST(mutate_keeps_an_explicit_unconfined)
 {
@@ -205,6 +244,7 @@ int main(void)
     tcase_add_loop_test(tc, mutate_places_the_fix, 0, ARRAY_LEN(placements));
     tcase_add_test(tc, ephemeral_containers_object_fixed_per_container);
     tcase_add_test(tc, mutate_keeps_an_explicit_unconfined);
+    tcase_add_loop_test(tc, pod_level_only_for_pods_it_can_afford, 0, ARRAY_LEN(sizes));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
