@@ -6,6 +6,8 @@
 # (helm template ... | kubectl apply). Then, through kubectl:
 #   compliant Pod and Deployment created; non-compliant Pod, Deployment and CronJob refused
 #   with tollgate's message; the mutating webhook's patch stored (runAsNonRoot: true);
+#   a privileged init container and a container-level Unconfined seccomp refused, the
+#   hardening fixes (seccompProfile, allowPrivilegeEscalation, drop ALL) stored;
 #   labelling existing Pods (even one admitted before tollgate) is not refused;
 #   audit mode admits with a kubectl "Warning:"; --dry-run=server gives the same verdicts
 #   and stores nothing; opted-out and excluded namespaces pass; the chart's own Deployment
@@ -113,6 +115,19 @@ spec:
   rules:
     runAsNonRoot: {action: mutate}
     hostPath: {action: enforce, allowedPaths: [/var/log]}
+EOF
+# The container-hardening rules (off in the chart's policy): privileged is
+# refused, the three with a safe fix are fixed by mutation.
+cat >"$work/policy/30-e2e-hardening.yaml" <<'EOF'
+apiVersion: tollgate.dev/v1
+kind: Policy
+metadata: {name: e2e-hardening}
+spec:
+  rules:
+    privileged: {action: enforce}
+    allowPrivilegeEscalation: {action: mutate}
+    capabilities: {action: mutate}
+    seccompProfile: {action: mutate}
 EOF
 
 start_tollgate() {
@@ -361,6 +376,36 @@ if [ "$pod_rnr" = true ] || [ "$ctr_rnr" = true ]; then
 else
     not_ok "stored Pod carries runAsNonRoot: true" \
         "$(kubectl -n e2e-app get pod fixed -o yaml 2>&1)"
+fi
+
+# --- Container hardening (issue 15) ------------------------------------------------------------
+# pod_changed NAME NAMESPACE PYTHON: pod_compliant, changed by PYTHON (which edits `pod`)
+pod_changed() {
+    pod_compliant "$1" "$2" | /usr/bin/python3 -c 'import sys, yaml
+pod = yaml.safe_load(sys.stdin)
+exec(sys.argv[1])
+yaml.safe_dump(pod, sys.stdout)' "$3"
+}
+# The API server runs with --allow-privileged=true: tollgate is what refuses.
+expect_denied "Pod with a privileged init container refused, naming it and the field" \
+    '\[privileged\] initContainer "setup" \(/spec/initContainers/0/securityContext/privileged\)' \
+    'privileged is true' -- < <(pod_changed priv e2e-app 'pod["spec"]["initContainers"] = [
+        {"name": "setup", "image": "busybox:1.36", "securityContext": {"privileged": True}}]')
+expect_denied "container seccompProfile Unconfined under a pod-level RuntimeDefault refused" \
+    '\[seccompProfile\] container "web" \(/spec/containers/0/securityContext/seccompProfile/type\)' \
+    '"Unconfined" at the container level' -- < <(pod_changed unconfined e2e-app '
+spec = pod["spec"]
+spec["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+spec["containers"][0]["securityContext"] = {"seccompProfile": {"type": "Unconfined"}}')
+# The stored object carries the fixes: the real API server accepted the patch.
+expect_admitted "Deployment with no securityContext hardening admitted (patched)" \
+    < <(deployment hardened e2e-app nginx:1.25.3 probes)
+got=$(kubectl -n e2e-app get deployment hardened -o jsonpath='{.spec.template.spec.securityContext.seccompProfile.type}/{.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation}/{.spec.template.spec.containers[0].securityContext.capabilities.drop}' 2>&1)
+if [ "$got" = 'RuntimeDefault/false/["ALL"]' ]; then
+    ok "stored Deployment: pod-level RuntimeDefault, allowPrivilegeEscalation false, drop ALL"
+else
+    not_ok "stored Deployment: pod-level RuntimeDefault, allowPrivilegeEscalation false, drop ALL (got '$got')" \
+        "$(kubectl -n e2e-app get deployment hardened -o yaml 2>&1)"
 fi
 
 # --- UPDATEs that do not touch the pod spec ---------------------------------------------------

@@ -118,4 +118,39 @@ hub_denial() { # IMAGE NORMALISED
 expect hub-longer-name false "$(hub_denial nginxx:1.25 docker.io/library/nginxx)"
 expect hub-other-org false "$(hub_denial docker.io/evil/nginx:1.25 docker.io/evil/nginx)"
 stop_server
+
+# the container-hardening rules: wherever a setting hides, however it is spelled
+cp "$EV/policy_hardening.yaml" "$TMP/policy.yaml"
+start_server
+# expect_lines CASE LINE...: denied on /validate, with exactly these finding lines
+expect_lines() {
+    local c=$1 msg line
+    shift
+    check "$c: verdict" "200 false" "$(post /validate "$TMP/ev/$c.json") $(jqb .response.allowed)"
+    msg=$(jqb .response.status.message)
+    check "$c: findings" "$#" "$(grep -c '^- \[' <<<"$msg")"
+    for line in "$@"; do
+        check_contains "$c: ${line:0:60}" "$line" "$msg"
+    done
+}
+expect sc-compliant true
+e0='ephemeralContainer "debugger" (/spec/ephemeralContainers/0/securityContext'
+expect_lines sc-debug-sysadmin \
+    "- [privileged] $e0/privileged): privileged is true" \
+    "- [allowPrivilegeEscalation] $e0/privileged): privileged: true always allows privilege escalation" \
+    "- [capabilities] $e0/capabilities/drop): capabilities.drop does not contain \"ALL\""
+c0='container "app" (/spec/containers/0/securityContext'
+for c in sc-caps-lowercase:sys_admin sc-caps-prefixed:CAP_SYS_ADMIN; do
+    expect_lines "${c%%:*}" \
+        "- [allowPrivilegeEscalation] $c0/capabilities/add/0): capability \"${c#*:}\" always allows privilege escalation" \
+        "- [capabilities] $c0/capabilities/add/0): capability \"${c#*:}\" may not be added (allowed: none)"
+done
+expect_lines sc-drop-all-lowercase \
+    "- [capabilities] $c0/capabilities/drop): capabilities.drop has \"all\": runtimes take it, but Pod Security Admission only counts \"ALL\" as written; write \"ALL\""
+expect_lines sc-unconfined-override \
+    "- [seccompProfile] $c0/seccompProfile/type): seccompProfile.type is \"Unconfined\" at the container level"
+expect_lines sc-pod-level-container-fields \
+    "- [allowPrivilegeEscalation] $c0/allowPrivilegeEscalation): allowPrivilegeEscalation is not set" \
+    "- [capabilities] $c0/capabilities/drop): capabilities.drop does not contain \"ALL\""
+stop_server
 finish

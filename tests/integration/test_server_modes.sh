@@ -47,6 +47,34 @@ json.dump(patch.apply(doc), open(sys.argv[1], "w"))
 PYEOF
 }
 
+# podspec_of OBJECT-FILE: the object's pod spec, compact JSON
+podspec_of() {
+    jq -c 'if .kind == "Pod" then .spec elif .kind == "PodTemplate" then .template.spec
+           elif .kind == "CronJob" then .spec.jobTemplate.spec.template.spec
+           else .spec.template.spec end' "$1"
+}
+
+# judge_again DESC [WARNING]: $TMP/obj.json (patched) is allowed by /validate,
+# with WARNING among its warnings if given, and /mutate patches nothing more
+judge_again() {
+    review "$TMP/obj.json" shop "$TMP/review2.json"
+    post /validate "$TMP/review2.json" >/dev/null
+    check "$1: the patched object is allowed" true "$(jqb .response.allowed)"
+    if [ -n "${2:-}" ]; then
+        check_contains "$1: warns" "$2" "$(jqb '.response.warnings | join("\n")')"
+    fi
+    post /mutate "$TMP/review2.json" >/dev/null
+    check "$1: a second pass patches nothing" null "$(jqb .response.patch)"
+}
+
+# pod_with JQ: a Pod of the shared pod spec changed by JQ, in $TMP/obj.json,
+# and its review in $TMP/review.json
+pod_with() {
+    jq "$1" "$MODES/podspec.json" >"$TMP/ps.json"
+    jq --slurpfile ps "$TMP/ps.json" '.spec = $ps[0]' <(workload Pod) >"$TMP/obj.json"
+    review "$TMP/obj.json" shop "$TMP/review.json"
+}
+
 # --- mutate: every workload kind, patched, applied, then judged again
 cp "$MODES/policy-mutate.yaml" "$TMP/policy.yaml"
 start_server
@@ -57,10 +85,7 @@ for kind in Pod Deployment ReplicaSet StatefulSet DaemonSet Job CronJob Replicat
     check "$kind: patchType" JSONPatch "$(jqb .response.patchType)"
     check_contains "$kind: says what it fixed" "[tollgate] runAsNonRoot: fixed container" "$(jqb '.response.warnings[0]')"
     apply_patch "$TMP/obj.json" || fail "$kind: python3-jsonpatch could not apply the patch"
-    base=$(jq -r 'if .kind == "Pod" then "/spec" elif .kind == "PodTemplate" then "/template/spec"
-                  elif .kind == "CronJob" then "/spec/jobTemplate/spec/template/spec"
-                  else "/spec/template/spec" end' "$TMP/obj.json")
-    ps=$(jq -c --arg b "$base" 'getpath($b | ltrimstr("/") | split("/"))' "$TMP/obj.json")
+    ps=$(podspec_of "$TMP/obj.json")
     check "$kind: app runAsNonRoot" true "$(jq '.containers[0].securityContext.runAsNonRoot' <<<"$ps")"
     check "$kind: app runAsUser" 10001 "$(jq '.containers[0].securityContext.runAsUser' <<<"$ps")"
     check "$kind: init runAsNonRoot" true "$(jq '.initContainers[0].securityContext.runAsNonRoot' <<<"$ps")"
@@ -72,17 +97,11 @@ for kind in Pod Deployment ReplicaSet StatefulSet DaemonSet Job CronJob Replicat
             "$(jq -c '.containers[0].readinessProbe' <<<"$ps")"
     fi
     check "$kind: sidecar probes untouched" /healthz/ready "$(jq -r '.containers[1].livenessProbe.httpGet.path' <<<"$ps")"
-    review "$TMP/obj.json" shop "$TMP/review2.json"
-    post /validate "$TMP/review2.json" >/dev/null
-    check "$kind: the patched object is allowed" true "$(jqb .response.allowed)"
-    post /mutate "$TMP/review2.json" >/dev/null
-    check "$kind: a second pass patches nothing" null "$(jqb .response.patch)"
+    judge_again "$kind"
 done
 
 # an explicit runAsNonRoot: false is a decision: never overwritten, still denied
-jq '.containers[0].securityContext = {runAsNonRoot: false}' "$MODES/podspec.json" >"$TMP/ps.json"
-jq --slurpfile ps "$TMP/ps.json" '.spec = $ps[0]' <(workload Pod) >"$TMP/obj.json"
-review "$TMP/obj.json" shop "$TMP/review.json"
+pod_with '.containers[0].securityContext = {runAsNonRoot: false}'
 post /mutate "$TMP/review.json" >/dev/null
 check "explicit false: not in the patch" "" \
     "$(jqb .response.patch | base64 -d | jq -r '.[] | select(.path | startswith("/spec/containers/0/securityContext")) | .path')"
@@ -125,6 +144,57 @@ review "$TMP/obj.json" legacy-billing "$TMP/review.json"
 post /validate "$TMP/review.json" >/dev/null
 check "rollout: legacy-* is audited" true "$(jqb .response.allowed)"
 check "rollout: legacy-* would deny" would-deny "$(jqb .response.auditAnnotations.decision)"
+stop_server
+
+# --- container hardening (issue 15): the fixes of allowPrivilegeEscalation,
+# capabilities and seccompProfile at every kind, applied by python3-jsonpatch;
+# the patched object is allowed (readOnlyRootFilesystem only warns) and gets
+# no second patch
+cp "$MODES/policy-hardening.yaml" "$TMP/policy.yaml"
+start_server
+for kind in Pod Deployment ReplicaSet StatefulSet DaemonSet Job CronJob ReplicationController PodTemplate; do
+    workload "$kind" >"$TMP/obj.json"
+    review "$TMP/obj.json" shop "$TMP/review.json"
+    check "$kind: hardening /mutate status" 200 "$(post /mutate "$TMP/review.json")"
+    apply_patch "$TMP/obj.json" || fail "$kind: python3-jsonpatch could not apply the hardening patch"
+    ps=$(podspec_of "$TMP/obj.json")
+    for c in containers[0] containers[1] initContainers[0]; do
+        check "$kind: $c allowPrivilegeEscalation" false "$(jq ".$c.securityContext.allowPrivilegeEscalation" <<<"$ps")"
+        check "$kind: $c drops ALL" '["ALL"]' "$(jq -c ".$c.securityContext.capabilities.drop" <<<"$ps")"
+        check "$kind: $c inherits the profile" null "$(jq -c ".$c.securityContext.seccompProfile" <<<"$ps")"
+    done
+    check "$kind: one pod-level seccompProfile" RuntimeDefault "$(jq -r '.securityContext.seccompProfile.type' <<<"$ps")"
+    judge_again "$kind: hardened" '[tollgate] readOnlyRootFilesystem: container "app"'
+done
+
+# privileged is never patched: denied at /validate, with the container and field
+pod_with '.initContainers[0].securityContext = {privileged: true}'
+post /mutate "$TMP/review.json" >/dev/null
+check "privileged: not in the patch" "" \
+    "$(jqb .response.patch | base64 -d | jq -r '.[] | select(.path | endswith("privileged")) | .path')"
+post /validate "$TMP/review.json" >/dev/null
+check "privileged: denied" false "$(jqb .response.allowed)"
+check_contains "privileged: names the init container and the field" \
+    '[privileged] initContainer "init" (/spec/initContainers/0/securityContext/privileged): privileged is true' \
+    "$(jqb .response.status.message)"
+stop_server
+
+# an exempt container that would inherit a pod-level profile: the profile goes
+# to each judged container instead, and the exempt one is left as it is
+sed 's/seccompProfile: {action: mutate}/seccompProfile: {action: mutate, exempt: {containers: [istio-proxy]}}/' \
+    "$MODES/policy-hardening.yaml" >"$TMP/policy.yaml"
+grep -q 'istio-proxy' "$TMP/policy.yaml" || fail "hardening: the exemption was not written"
+start_server
+workload Deployment >"$TMP/obj.json"
+review "$TMP/obj.json" shop "$TMP/review.json"
+post /mutate "$TMP/review.json" >/dev/null
+apply_patch "$TMP/obj.json" || fail "exempt: python3-jsonpatch could not apply the patch"
+ps=$(podspec_of "$TMP/obj.json")
+check "exempt: no pod-level profile" null "$(jq -c '.securityContext.seccompProfile' <<<"$ps")"
+check "exempt: app gets its own" RuntimeDefault "$(jq -r '.containers[0].securityContext.seccompProfile.type' <<<"$ps")"
+check "exempt: init gets its own" RuntimeDefault "$(jq -r '.initContainers[0].securityContext.seccompProfile.type' <<<"$ps")"
+check "exempt: the sidecar is left as it is" null "$(jq -c '.containers[1].securityContext.seccompProfile' <<<"$ps")"
+judge_again exempt
 stop_server
 
 finish

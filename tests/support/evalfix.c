@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
+#include "jsonpatch_ref.h"
+#include "patch.h"
 #include "policy_load.h"
 #include "workload.h"
 
@@ -40,14 +43,19 @@ void evalfix_cleanup(struct evalfix *ef)
     policy_free(ef->policy);
 }
 
-enum tg_rc evalfix_run(struct evalfix *ef, const char *snippet)
+static enum tg_rc evaluate(struct evalfix *ef, json_t *object)
 {
     findings_cleanup(&ef->findings);
     json_decref(ef->object);
-    ef->object = evalfix_json(snippet);
+    ef->object = object;
     struct tg_error err;
     return engine_eval(ef->policy, ef->object, &ef->facts, &ef->arena, &ef->findings,
                        NULL, &err);
+}
+
+enum tg_rc evalfix_run(struct evalfix *ef, const char *snippet)
+{
+    return evaluate(ef, evalfix_json(snippet));
 }
 
 size_t evalfix_count(const struct evalfix *ef, const char *rule)
@@ -189,4 +197,70 @@ void evalfix_check_error_row(const struct evalfix_error_row *row)
     ck_assert_int_eq(err.line, row->line);
     ck_assert_int_eq(err.column, row->column);
     ck_assert_str_eq(err.source, "test.yaml");
+}
+
+const char *evalfix_workload(const char *kind, const char *podspec)
+{
+    static char text[16384];
+    size_t len = strlen(podspec);
+    ck_assert(len >= 2 && podspec[0] == '{' && podspec[len - 1] == '}');
+    if (strcmp(kind, "EphemeralContainers") != 0) {
+        snprintf(text, sizeof(text), "%.*s", (int)(len - 2), podspec + 1);
+        return evalfix_object(kind, text);
+    }
+    int n = snprintf(text, sizeof(text),
+                     "{'kind':'EphemeralContainers','metadata':{'name':'w','namespace':"
+                     "'ns'},%.*s}",
+                     (int)(len - 2), podspec + 1);
+    ck_assert_int_lt(n, (int)sizeof(text));
+    return text;
+}
+
+void evalfix_check_kinds(struct evalfix *ef, const char *rule, const char *podspec,
+                         const struct evalfix_expect *want)
+{
+    for (size_t k = 0; k < EVALFIX_N_KINDS; k++) {
+        const char *kind = evalfix_kinds[k];
+        ck_assert_int_eq(evalfix_run(ef, evalfix_workload(kind, podspec)), TG_OK);
+        ck_assert_msg(evalfix_count(ef, rule) == want->n, "%s: %zu %s findings, want %zu",
+                      kind, evalfix_count(ef, rule), rule, want->n);
+        if (!want->n)
+            continue;
+        const struct finding *f = evalfix_get(ef, rule, 0);
+        char pointer[512];
+        snprintf(pointer, sizeof(pointer), "%s%s", workload_podspec_pointer(kind),
+                 want->pointer);
+        ck_assert_str_eq(f->pointer, pointer);
+        ck_assert_msg(strstr(f->message, want->message), "%s: message: %s", kind,
+                      f->message);
+        ck_assert_uint_eq(f->n_fixes, want->n_fixes);
+        ck_assert_int_eq(f->severity, FINDING_VIOLATION);
+    }
+}
+
+size_t evalfix_apply_fixes(struct evalfix *ef)
+{
+    const struct fix **fixes =
+        calloc(ef->findings.n * FINDING_MAX_FIXES + 1, sizeof(*fixes));
+    ck_assert_ptr_nonnull(fixes);
+    size_t n = 0;
+    for (size_t i = 0; i < ef->findings.n; i++) {
+        const struct finding *f = &ef->findings.items[i];
+        if (decide_treatment(f, ef->policy->mode, STAGE_MUTATE) != TREAT_FIX)
+            continue;
+        for (size_t k = 0; k < f->n_fixes; k++)
+            fixes[n++] = &f->fixes[k];
+    }
+    struct patch_result r;
+    ck_assert_int_eq(patch_build(ef->object, fixes, n, NULL, &r), TG_OK);
+    free(fixes);
+    json_t *copy = json_deep_copy(ef->object);
+    char why[256];
+    ck_assert_msg(jsonpatch_ref_apply(copy, r.ops, why) == 0, "patch does not apply: %s",
+                  why);
+    ck_assert_msg(json_equal(copy, r.patched), "the applier and the builder disagree");
+    size_t n_ops = json_array_size(r.ops);
+    patch_result_cleanup(&r);
+    ck_assert_int_eq(evaluate(ef, copy), TG_OK);
+    return n_ops;
 }

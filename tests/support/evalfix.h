@@ -85,4 +85,35 @@ struct evalfix_error_row {
  * "test.yaml". */
 void evalfix_check_error_row(const struct evalfix_error_row *row);
 
+/* evalfix_object for a whole pod spec `podspec` (single-quoted, with its
+ * braces), for any kind of evalfix_kinds and also EphemeralContainers (the
+ * subresource object of API servers before 1.22, which carries
+ * ephemeralContainers alone).  The pod spec's pointer
+ * (workload_podspec_pointer) is the prefix of every pointer the rules
+ * report. */
+const char *evalfix_workload(const char *kind, const char *podspec);
+
+/* What a rule must find in one pod spec: `n` findings, the first at
+ * `pointer` (below the pod spec: "/containers/0/securityContext/x"), its
+ * message containing `message`, with `n_fixes` fixes. */
+struct evalfix_expect {
+    size_t n;
+    const char *pointer, *message;
+    size_t n_fixes;
+};
+
+/* Evaluate `podspec` at every kind of evalfix_kinds and check that
+ * `rule` finds what `want` says, with the pointer under each kind's pod
+ * spec.  The test fails otherwise. */
+void evalfix_check_kinds(struct evalfix *ef, const char *rule, const char *podspec,
+                         const struct evalfix_expect *want);
+
+/* Apply the fixes of the findings the way the mutate stage does (those
+ * decide_treatment says it patches, through patch_build), check the patch with the
+ * independent applier (jsonpatch_ref: it must apply and give the builder's own result),
+ * and evaluate the patched object again, which replaces the object and the findings.
+ * Returns the number of patch operations; the test fails when the patch does not apply or
+ * the two disagree. */
+size_t evalfix_apply_fixes(struct evalfix *ef);
+
 #endif

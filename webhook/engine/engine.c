@@ -86,23 +86,13 @@ const char *const *engine_unread_members(const struct policy *policy,
     return out;
 }
 
-static bool is_exempt(const struct rule_common *rc, const struct container *c,
-                      const struct imgref *image)
-{
-    for (size_t i = 0; i < rc->exempt_containers.n; i++) {
-        if (strcmp(rc->exempt_containers.items[i], c->name) == 0)
-            return true;
-    }
-    return image && policy_prefixes_cover(&rc->exempt_images, image->name);
-}
-
 static enum tg_rc run_rule(const struct rule *r, const struct rule_ctx *ctx,
                            const struct container *c, struct findings *out)
 {
     const struct rule_common *common = rule_common_of(r, ctx->policy);
     if (common->action == ACTION_OFF || !r->eval)
         return TG_OK;
-    if (is_exempt(common, c, ctx->image))
+    if (rule_exempts(common, c, ctx->image))
         return findings_add_exemption(out, r->id, c, common->exempt_reason);
     size_t before = out->n;
     enum tg_rc rc = r->eval(ctx, c, out);
@@ -120,14 +110,10 @@ static enum tg_rc all_exempt(const struct rule_common *common, const struct pods
     if (!common->exempt_containers.n && !common->exempt_images.n)
         return TG_OK;
     for (size_t i = 0; i < pod->n_containers; i++) {
-        const struct container *c = &pod->containers[i];
-        struct imgref ref;
-        struct tg_error ierr;
-        enum tg_rc rc = c->image ? imgref_parse(c->image, a, &ref, &ierr) : TG_EINVAL;
-        if (rc == TG_ENOMEM)
+        bool exempt;
+        enum tg_rc rc = rule_exempts_container(common, &pod->containers[i], a, &exempt);
+        if (rc != TG_OK || !exempt)
             return rc;
-        if (!is_exempt(common, c, rc == TG_OK ? &ref : NULL))
-            return TG_OK;
     }
     *out = pod->n_containers > 0;
     return TG_OK;

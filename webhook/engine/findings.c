@@ -93,6 +93,18 @@ enum tg_rc finding_add_fix(struct findings *f, struct finding *fnd, const char *
     return TG_OK;
 }
 
+enum tg_rc finding_add_container_fix(struct findings *f, struct finding *fnd,
+                                     const struct container *c, const char *field,
+                                     json_t *value)
+{
+    const char *pointer = field_pointer(f->arena, c, field);
+    if (!pointer) {
+        json_decref(value);
+        return TG_ENOMEM;
+    }
+    return finding_add_fix(f, fnd, pointer, value);
+}
+
 enum tg_rc findings_add_exemption(struct findings *f, const char *rule,
                                   const struct container *c, const char *reason)
 {

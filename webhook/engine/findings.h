@@ -85,6 +85,13 @@ TG_MUST_CHECK enum tg_rc findings_addf(struct findings *f, const char *rule,
 TG_MUST_CHECK enum tg_rc finding_add_fix(struct findings *f, struct finding *fnd,
                                          const char *pointer, json_t *value);
 
+/* finding_add_fix at `field` below container `c`, a path as findings_addf
+ * takes it ("securityContext/allowPrivilegeEscalation").  Steals `value`. */
+TG_MUST_CHECK enum tg_rc finding_add_container_fix(struct findings *f,
+                                                   struct finding *fnd,
+                                                   const struct container *c,
+                                                   const char *field, json_t *value);
+
 TG_MUST_CHECK enum tg_rc findings_add_exemption(struct findings *f, const char *rule,
                                                 const struct container *c,
                                                 const char *reason);

@@ -30,8 +30,6 @@ enum tg_rc rule_image_pull_policy_eval(const struct rule_ctx *ctx,
                                   c->image, policy ? policy : "unset (IfNotPresent)");
     if (rc != TG_OK)
         return rc;
-    char *ptr = arena_printf(ctx->arena, "%s/imagePullPolicy", c->pointer);
-    if (!ptr)
-        return TG_ENOMEM;
-    return finding_add_fix(out, fnd, ptr, json_string("Always"));
+    return finding_add_container_fix(out, fnd, c, "imagePullPolicy",
+                                     json_string("Always"));
 }

@@ -17,50 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jptr.h"
 #include "rules.h"
+#include "secctx.h"
 
 #define RULE_ID "runAsNonRoot"
-
-/* One effective securityContext field: the value and the level that set
- * it.  Its JSON pointer is written only for a finding (pointer_of): most
- * containers pass, and formatting two pointers for each of them was ~5% of
- * a typical review's decision (callgrind, bench_micro). */
-struct effective {
-    const json_t *value; /* NULL when neither level sets it */
-    const char *base;    /* pointer of the container or the pod spec */
-    const char *field;
-    const char *level; /* "container" or "pod" */
-};
-
-static struct effective effective_field(const struct rule_ctx *ctx,
-                                        const struct container *c, const char *field)
-{
-    struct effective e = {.field = field};
-    const json_t *csc = json_object_get(c->spec, "securityContext");
-    const json_t *v = json_object_get(csc, field);
-    if (v && !json_is_null(v)) {
-        e.value = v;
-        e.level = "container";
-        e.base = c->pointer;
-        return e;
-    }
-    /* Ephemeral containers and init containers inherit the pod's too. */
-    const json_t *psc = json_object_get(ctx->pod->spec, "securityContext");
-    v = json_object_get(psc, field);
-    if (v && !json_is_null(v)) {
-        e.value = v;
-        e.level = "pod";
-        e.base = ctx->pod->pointer;
-    }
-    return e;
-}
-
-/* NULL when out of memory. */
-static const char *pointer_of(const struct rule_ctx *ctx, const struct effective *e)
-{
-    return arena_printf(ctx->arena, "%s/securityContext/%s", e->base, e->field);
-}
 
 static bool is_root_user_name(const char *user)
 {
@@ -78,23 +38,24 @@ static bool is_numeric_user(const char *user)
     return i > 0 && (user[i] == '\0' || user[i] == ':');
 }
 
+/* runAsNonRoot: true, and the configured ids where none is in effect --
+ * but not on a Windows pod, where the API server refuses runAsUser and
+ * runAsGroup (from 1.25). */
 static enum tg_rc add_fixes(const struct rule_ctx *ctx, const struct container *c,
                             struct findings *out, struct finding *fnd)
 {
     const struct run_as_non_root_config *cfg = &ctx->policy->run_as_non_root;
-    char *base = arena_printf(ctx->arena, "%s/securityContext", c->pointer);
-    if (!base)
-        return TG_ENOMEM;
-    enum tg_rc rc = finding_add_fix(
-        out, fnd, arena_printf(ctx->arena, "%s/runAsNonRoot", base), json_true());
-    if (rc == TG_OK && cfg->set_run_as_user &&
-        !effective_field(ctx, c, "runAsUser").value)
-        rc = finding_add_fix(out, fnd, arena_printf(ctx->arena, "%s/runAsUser", base),
-                             json_integer(cfg->run_as_user));
-    if (rc == TG_OK && cfg->set_run_as_group &&
-        !effective_field(ctx, c, "runAsGroup").value)
-        rc = finding_add_fix(out, fnd, arena_printf(ctx->arena, "%s/runAsGroup", base),
-                             json_integer(cfg->run_as_group));
+    bool ids = !ctx->pod->is_windows;
+    enum tg_rc rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsNonRoot",
+                                              json_true());
+    if (rc == TG_OK && ids && cfg->set_run_as_user &&
+        !secctx_effective(ctx->pod, c, "runAsUser").value)
+        rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsUser",
+                                       json_integer(cfg->run_as_user));
+    if (rc == TG_OK && ids && cfg->set_run_as_group &&
+        !secctx_effective(ctx->pod, c, "runAsGroup").value)
+        rc = finding_add_container_fix(out, fnd, c, "securityContext/runAsGroup",
+                                       json_integer(cfg->run_as_group));
     return rc;
 }
 
@@ -136,10 +97,10 @@ static enum tg_rc check_image_user(const struct rule_ctx *ctx, const struct cont
 
 /* runAsUser: 0, wherever it was set. */
 static enum tg_rc report_root_uid(const struct rule_ctx *ctx, const struct container *c,
-                                  const struct effective *user, bool non_root_true,
+                                  const struct secctx_field *user, bool non_root_true,
                                   struct findings *out)
 {
-    const char *at = pointer_of(ctx, user);
+    const char *at = secctx_pointer(ctx->arena, user);
     if (!at)
         return TG_ENOMEM;
     return findings_addf(out, RULE_ID, c, at, NULL,
@@ -155,10 +116,10 @@ static enum tg_rc report_root_uid(const struct rule_ctx *ctx, const struct conta
 /* runAsNonRoot: false with no non-zero runAsUser. */
 static enum tg_rc report_non_root_false(const struct rule_ctx *ctx,
                                         const struct container *c,
-                                        const struct effective *non_root,
+                                        const struct secctx_field *non_root,
                                         struct findings *out)
 {
-    const char *at = pointer_of(ctx, non_root);
+    const char *at = secctx_pointer(ctx->arena, non_root);
     if (!at)
         return TG_ENOMEM;
     return findings_addf(out, RULE_ID, c, at, NULL,
@@ -171,8 +132,8 @@ static enum tg_rc report_non_root_false(const struct rule_ctx *ctx,
 enum tg_rc rule_run_as_non_root_eval(const struct rule_ctx *ctx,
                                      const struct container *c, struct findings *out)
 {
-    struct effective user = effective_field(ctx, c, "runAsUser");
-    struct effective non_root = effective_field(ctx, c, "runAsNonRoot");
+    struct secctx_field user = secctx_effective(ctx->pod, c, "runAsUser");
+    struct secctx_field non_root = secctx_effective(ctx->pod, c, "runAsNonRoot");
     if (user.value && json_is_integer(user.value) && json_integer_value(user.value) == 0)
         return report_root_uid(ctx, c, &user, json_is_true(non_root.value), out);
     if (user.value && json_is_integer(user.value))

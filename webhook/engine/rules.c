@@ -44,6 +44,22 @@ static const struct rule table[] = {
      .config_offset = offsetof(struct policy, resources),
      .eval = rule_resources_eval,
      .reads = READS_RESOURCES},
+    /* container hardening (issue 15) */
+    {.id = "privileged",
+     .config_offset = offsetof(struct policy, privileged),
+     .eval = rule_privileged_eval},
+    {.id = "allowPrivilegeEscalation",
+     .config_offset = offsetof(struct policy, allow_privilege_escalation),
+     .eval = rule_allow_privilege_escalation_eval},
+    {.id = "capabilities",
+     .config_offset = offsetof(struct policy, capabilities),
+     .eval = rule_capabilities_eval},
+    {.id = "readOnlyRootFilesystem",
+     .config_offset = offsetof(struct policy, read_only_root_filesystem),
+     .eval = rule_read_only_root_filesystem_eval},
+    {.id = "seccompProfile",
+     .config_offset = offsetof(struct policy, seccomp_profile),
+     .eval = rule_seccomp_profile_eval},
 };
 
 const struct rule *rules_table(size_t *n)
@@ -80,4 +96,34 @@ const struct rule_common *rule_common_of(const struct rule *r, const struct poli
 {
     /* Each config struct starts with its rule_common (policy.h). */
     return (const struct rule_common *)((const char *)p + r->config_offset);
+}
+
+bool rule_exempts(const struct rule_common *common, const struct container *c,
+                  const struct imgref *image)
+{
+    for (size_t i = 0; i < common->exempt_containers.n; i++) {
+        if (strcmp(common->exempt_containers.items[i], c->name) == 0)
+            return true;
+    }
+    return image && policy_prefixes_cover(&common->exempt_images, image->name);
+}
+
+enum tg_rc rule_exempts_container(const struct rule_common *common,
+                                  const struct container *c, struct arena *a, bool *out)
+{
+    struct imgref ref;
+    const struct imgref *image = NULL;
+    if (rule_exempts(common, c, NULL)) { /* by name: nothing to parse */
+        *out = true;
+        return TG_OK;
+    }
+    if (common->exempt_images.n && c->image) {
+        enum tg_rc rc = imgref_parse(c->image, a, &ref, NULL);
+        if (rc == TG_ENOMEM)
+            return rc;
+        if (rc == TG_OK)
+            image = &ref;
+    }
+    *out = rule_exempts(common, c, image);
+    return TG_OK;
 }

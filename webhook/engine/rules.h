@@ -16,6 +16,7 @@
 #ifndef TOLLGATE_RULES_H
 #define TOLLGATE_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -73,6 +74,21 @@ const char *rules_list_text(struct arena *a, const struct strlist *l, size_t max
 /* The common part of the rule's config in `p`. */
 const struct rule_common *rule_common_of(const struct rule *r, const struct policy *p);
 
+/* Does `common`'s exemption cover container `c`: its name, or its image
+ * (`image`, parsed; NULL when it has none or it is invalid)?  The engine
+ * asks before it runs a rule on a container; a rule whose fix reaches
+ * other containers too (a pod-level field) asks about those. */
+bool rule_exempts(const struct rule_common *common, const struct container *c,
+                  const struct imgref *image);
+
+/* rule_exempts for a container whose image is not parsed yet: parses it
+ * (into `a`) when the exemption names images; an invalid image is exempt
+ * by name only, as the engine has it.  *out is written on success;
+ * TG_ENOMEM when `a` is full. */
+TG_MUST_CHECK enum tg_rc rule_exempts_container(const struct rule_common *common,
+                                                const struct container *c,
+                                                struct arena *a, bool *out);
+
 /* The rules (one file each). */
 enum tg_rc rule_run_as_non_root_eval(const struct rule_ctx *ctx,
                                      const struct container *c, struct findings *out);
@@ -98,5 +114,18 @@ enum tg_rc rule_no_secrets_in_env_eval(const struct rule_ctx *ctx,
                                        const struct container *c, struct findings *out);
 enum tg_rc rule_resources_eval(const struct rule_ctx *ctx, const struct container *c,
                                struct findings *out);
+/* container hardening (issue 15) */
+enum tg_rc rule_privileged_eval(const struct rule_ctx *ctx, const struct container *c,
+                                struct findings *out);
+enum tg_rc rule_allow_privilege_escalation_eval(const struct rule_ctx *ctx,
+                                                const struct container *c,
+                                                struct findings *out);
+enum tg_rc rule_capabilities_eval(const struct rule_ctx *ctx, const struct container *c,
+                                  struct findings *out);
+enum tg_rc rule_read_only_root_filesystem_eval(const struct rule_ctx *ctx,
+                                               const struct container *c,
+                                               struct findings *out);
+enum tg_rc rule_seccomp_profile_eval(const struct rule_ctx *ctx,
+                                     const struct container *c, struct findings *out);
 
 #endif

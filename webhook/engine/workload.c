@@ -88,6 +88,13 @@ static enum tg_rc walk_to_podspec(const json_t *object, const char *pointer,
     return TG_OK;
 }
 
+/* Member `key` of `o`, or NULL when it is absent or null. */
+static const json_t *object_or_null(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_null(v) ? NULL : v;
+}
+
 static enum tg_rc read_container(const json_t *item, const char *pointer,
                                  struct container *c, struct tg_error *err)
 {
@@ -106,6 +113,7 @@ static enum tg_rc read_container(const json_t *item, const char *pointer,
                     strcmp(json_string_value(restart), "Always") == 0;
     c->pointer = pointer;
     c->spec = item;
+    c->security_context = object_or_null(item, "securityContext");
     return TG_OK;
 }
 
@@ -171,7 +179,12 @@ enum tg_rc workload_find(const json_t *object, struct arena *a, struct podspec *
     enum tg_rc rc = walk_to_podspec(object, pointer, &spec, err);
     if (rc != TG_OK || !spec)
         return rc;
-    struct podspec ps = {.pointer = pointer, .spec = spec};
+    const char *os =
+        json_string_value(json_object_get(json_object_get(spec, "os"), "name"));
+    struct podspec ps = {.pointer = pointer,
+                         .spec = spec,
+                         .security_context = object_or_null(spec, "securityContext"),
+                         .is_windows = os && strcmp(os, "windows") == 0};
     size_t n = count_containers(spec);
     ps.containers = arena_zalloc(a, (n ? n : 1) * sizeof(*ps.containers));
     if (!ps.containers)

@@ -41,6 +41,9 @@ struct container {
     const char *image;   /* NULL when the object gives none */
     const char *pointer; /* "/spec/template/spec/containers/1" */
     const json_t *spec;  /* borrowed from the object */
+    /* Its securityContext, borrowed; NULL when absent or null.  Looked up
+     * once here because most rules read it (secctx.h). */
+    const json_t *security_context;
 };
 
 struct podspec {
@@ -48,6 +51,8 @@ struct podspec {
     const json_t *spec;           /* borrowed */
     struct container *containers; /* from the arena: app, then init, then ephemeral */
     size_t n_containers;
+    const json_t *security_context; /* the pod's, borrowed; NULL when absent or null */
+    bool is_windows; /* spec.os.name is "windows": Linux-only controls do not apply */
 };
 
 /* The pod spec pointer for `kind`, or NULL for kinds without one. */

@@ -65,6 +65,12 @@ struct policy *policy_new_default(void)
     /* enforce with no list: off until registries are named */
     common_default(&p->allowed_registries.common, ACTION_ENFORCE);
     common_default(&p->image_pull_policy.common, ACTION_OFF);
+    /* container hardening: off until a policy asks (presets/restricted.yaml does) */
+    common_default(&p->privileged.common, ACTION_OFF);
+    common_default(&p->allow_privilege_escalation.common, ACTION_OFF);
+    common_default(&p->capabilities.common, ACTION_OFF);
+    common_default(&p->read_only_root_filesystem.common, ACTION_OFF);
+    common_default(&p->seccomp_profile.common, ACTION_OFF);
     /* The host access and hygiene rules came later: off unless a policy
      * names them, so a policy written before them judges as it did. */
     common_default(&p->host_namespaces.common, ACTION_OFF);

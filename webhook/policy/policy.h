@@ -212,6 +212,31 @@ struct host_ports_config {
     size_t n_allowed;
 };
 
+/* Container hardening (issue 15): privileged, allowPrivilegeEscalation,
+ * capabilities, readOnlyRootFilesystem, seccompProfile.  Off in the
+ * built-in defaults, so a policy written before they existed keeps its
+ * verdicts; policies/presets/restricted.yaml turns them on. */
+struct privileged_config {
+    struct rule_common common; /* must be first; no keys of its own */
+};
+
+struct allow_privilege_escalation_config {
+    struct rule_common common; /* must be first */
+};
+
+struct capabilities_config {
+    struct rule_common common; /* must be first */
+    struct strlist allowed;    /* capabilities containers may add ("NET_BIND_SERVICE") */
+};
+
+struct read_only_root_filesystem_config {
+    struct rule_common common; /* must be first */
+};
+
+struct seccomp_profile_config {
+    struct rule_common common; /* must be first */
+};
+
 struct policy {
     struct arena arena; /* owns every string and array reachable from here */
     const char *name;   /* metadata.name */
@@ -233,13 +258,21 @@ struct policy {
     struct host_path_config host_path;
     struct no_secrets_in_env_config no_secrets_in_env;
     struct resources_config resources;
+
+    /* container hardening */
+    struct privileged_config privileged;
+    struct allow_privilege_escalation_config allow_privilege_escalation;
+    struct capabilities_config capabilities;
+    struct read_only_root_filesystem_config read_only_root_filesystem;
+    struct seccomp_profile_config seccomp_profile;
 };
 
 /* A policy with the built-in defaults (what a policy file without `spec`
  * means): mode enforce; runAsNonRoot, pinnedTags and probes (liveness,
  * readiness; defaults 5/10/1/3) enforce; allowedRegistries enforce with no
- * list, which is off; imagePullPolicy and the host access and hygiene
- * rules (hostNamespaces, ...) off; allow_on_lookup_failure true
+ * list, which is off; imagePullPolicy, the host access and hygiene rules
+ * (hostNamespaces, ...) and the container-hardening rules (privileged, ...)
+ * off; allow_on_lookup_failure true
  * everywhere; no exclusions or overrides.  name is "default" and source
  * "built-in defaults" (static strings).  NULL on OOM.  Free with
  * policy_free(). */

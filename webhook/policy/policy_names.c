@@ -4,6 +4,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
+
+#include "error.h"
 
 static bool is_lower_alnum(char c)
 {
@@ -123,4 +126,74 @@ const char *policy_check_reason(const char *s)
     if (len > 0 && len <= 1024)
         return NULL;
     return "is not a valid reason (1 to 1024 characters)";
+}
+
+/* capabilities(7), in the kernel's order (CAP_CHOWN is 0). */
+static const char *const capabilities[] = {"CHOWN",
+                                           "DAC_OVERRIDE",
+                                           "DAC_READ_SEARCH",
+                                           "FOWNER",
+                                           "FSETID",
+                                           "KILL",
+                                           "SETGID",
+                                           "SETUID",
+                                           "SETPCAP",
+                                           "LINUX_IMMUTABLE",
+                                           "NET_BIND_SERVICE",
+                                           "NET_BROADCAST",
+                                           "NET_ADMIN",
+                                           "NET_RAW",
+                                           "IPC_LOCK",
+                                           "IPC_OWNER",
+                                           "SYS_MODULE",
+                                           "SYS_RAWIO",
+                                           "SYS_CHROOT",
+                                           "SYS_PTRACE",
+                                           "SYS_PACCT",
+                                           "SYS_ADMIN",
+                                           "SYS_BOOT",
+                                           "SYS_NICE",
+                                           "SYS_RESOURCE",
+                                           "SYS_TIME",
+                                           "SYS_TTY_CONFIG",
+                                           "MKNOD",
+                                           "LEASE",
+                                           "AUDIT_WRITE",
+                                           "AUDIT_CONTROL",
+                                           "SETFCAP",
+                                           "MAC_OVERRIDE",
+                                           "MAC_ADMIN",
+                                           "SYSLOG",
+                                           "WAKE_ALARM",
+                                           "BLOCK_SUSPEND",
+                                           "AUDIT_READ",
+                                           "PERFMON",
+                                           "BPF",
+                                           "CHECKPOINT_RESTORE"};
+
+/* Is `s` a capability in another case, or with a CAP_ prefix? */
+static bool is_capability_spelled_otherwise(const char *s)
+{
+    if (strncasecmp(s, "CAP_", 4) == 0)
+        s += 4;
+    for (size_t i = 0; i < ARRAY_LEN(capabilities); i++) {
+        if (strcasecmp(s, capabilities[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+const char *policy_check_capability(const char *s)
+{
+    for (size_t i = 0; i < ARRAY_LEN(capabilities); i++) {
+        if (strcmp(s, capabilities[i]) == 0)
+            return NULL;
+    }
+    if (strcasecmp(s, "ALL") == 0)
+        return "would allow every capability; list the ones containers may add";
+    if (is_capability_spelled_otherwise(s))
+        return "must be written as Kubernetes writes capabilities: upper case, without "
+               "CAP_ (e.g. NET_BIND_SERVICE)";
+    return "is not a Linux capability (see capabilities(7); write it without CAP_, "
+           "e.g. NET_BIND_SERVICE)";
 }

@@ -37,4 +37,10 @@ const char *policy_check_env_name_pattern(const char *s);
 /* Free text such as exempt.reason: not empty, at most 1024 characters. */
 const char *policy_check_reason(const char *s);
 
+/* A Linux capability as Kubernetes writes it in capabilities.add: upper
+ * case, without the CAP_ prefix ("NET_BIND_SERVICE"), one of the kernel's
+ * (capabilities(7), up to CHECKPOINT_RESTORE).  "ALL" is refused: as an
+ * allowed addition it would allow every capability. */
+const char *policy_check_capability(const char *s);
+
 #endif

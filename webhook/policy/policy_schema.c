@@ -967,6 +967,45 @@ static const struct field host_ports_fields[] = {
 };
 /* clang-format on */
 
+/* ---- container hardening (issue 15) ---- */
+
+/* clang-format off */
+static const struct field privileged_fields[] = {
+    COMMON_FIELDS(struct privileged_config),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
+static const struct field allow_privilege_escalation_fields[] = {
+    COMMON_FIELDS(struct allow_privilege_escalation_config),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
+static const struct field capabilities_fields[] = {
+    COMMON_FIELDS(struct capabilities_config),
+    LIST_FIELD("allowedCapabilities", struct capabilities_config, allowed,
+               policy_check_capability),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
+static const struct field read_only_root_filesystem_fields[] = {
+    COMMON_FIELDS(struct read_only_root_filesystem_config),
+    {0},
+};
+/* clang-format on */
+
+/* clang-format off */
+static const struct field seccomp_profile_fields[] = {
+    COMMON_FIELDS(struct seccomp_profile_config),
+    {0},
+};
+/* clang-format on */
+
 /* One entry per rule: adding a rule starts here. */
 /* clang-format off */
 static const struct field rules[] = {
@@ -985,6 +1024,15 @@ static const struct field rules[] = {
     MAP_FIELD("noSecretsInEnv", struct policy, no_secrets_in_env, no_secrets_in_env_fields),
     {.key = "resources", .read = read_resources_rule,
      .offset = offsetof(struct policy, resources), .sub = resources_fields},
+    /* container hardening (issue 15) */
+    MAP_FIELD("privileged", struct policy, privileged, privileged_fields),
+    MAP_FIELD("allowPrivilegeEscalation", struct policy, allow_privilege_escalation,
+              allow_privilege_escalation_fields),
+    MAP_FIELD("capabilities", struct policy, capabilities, capabilities_fields),
+    MAP_FIELD("readOnlyRootFilesystem", struct policy, read_only_root_filesystem,
+              read_only_root_filesystem_fields),
+    MAP_FIELD("seccompProfile", struct policy, seccomp_profile,
+              seccomp_profile_fields),
     {0},
 };
 /* clang-format on */
@@ -1043,6 +1091,11 @@ TABLE_FITS(require_fields);
 TABLE_FITS(maximum_fields);
 TABLE_FITS(defaults_fields);
 TABLE_FITS(resources_fields);
+TABLE_FITS(privileged_fields);
+TABLE_FITS(allow_privilege_escalation_fields);
+TABLE_FITS(capabilities_fields);
+TABLE_FITS(read_only_root_filesystem_fields);
+TABLE_FITS(seccomp_profile_fields);
 TABLE_FITS(rules);
 TABLE_FITS(spec_fields);
 TABLE_FITS(metadata_fields);
@@ -1076,26 +1129,41 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* "a, b, c" of the table's keys into `out`; when they do not all fit, as
+ * many as do and ", ..." (spec.rules alone has more keys than an error's
+ * 256 bytes of text can list). */
+static void list_keys(const struct field *fields, char *out, size_t size)
+{
+    static const char more[] = ", ...";
+    size_t used = 0;
+    out[0] = '\0';
+    for (const struct field *f = fields; f->key; f++) {
+        size_t need = strlen(f->key) + (used ? 2 : 0);
+        if (used + need + sizeof(more) > size) {
+            memcpy(out + used, more, sizeof(more));
+            return;
+        }
+        snprintf(out + used, size - used, "%s%s", used ? ", " : "", f->key);
+        used += need;
+    }
+}
+
 static enum tg_rc unknown_key(struct walk *w, const struct ynode *k,
                               const struct field *fields)
 {
     const char *closest = NULL;
     size_t best = 3; /* suggest only for small typos */
-    char known[200] = "";
-    size_t used = 0;
     for (const struct field *f = fields; f->key; f++) {
         size_t d = edit_distance(k->value, f->key);
         if (d < best && d < strlen(k->value)) {
             best = d;
             closest = f->key;
         }
-        int n = snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "",
-                         f->key);
-        if (n > 0 && (size_t)n < sizeof(known) - used)
-            used += (size_t)n;
     }
     if (closest)
         return fail(w, k, "unknown key \"%s\" (did you mean \"%s\"?)", k->value, closest);
+    char known[168]; /* with the path, the key and the words, within 256 */
+    list_keys(fields, known, sizeof(known));
     return fail(w, k, "unknown key \"%s\" (expected one of: %s)", k->value, known);
 }
 

@@ -24,8 +24,13 @@ static const char *const kinds[] = {
     "Pod",         "Deployment", "ReplicaSet", "StatefulSet",
     "DaemonSet",   "Job",        "CronJob",    "ReplicationController",
     "PodTemplate", "other"};
-static const char *const rules[] = {"runAsNonRoot",      "pinnedTags",      "probes",
-                                    "allowedRegistries", "imagePullPolicy", "other"};
+static const char *const rules[] = {
+    "runAsNonRoot", "pinnedTags", "probes", "allowedRegistries", "imagePullPolicy",
+    /* host access and hygiene */
+    "hostNamespaces", "hostPorts", "hostPath", "noSecretsInEnv", "resources",
+    /* container hardening */
+    "privileged", "allowPrivilegeEscalation", "capabilities", "readOnlyRootFilesystem",
+    "seccompProfile", "other"};
 static const char *const actions[] = {"enforce", "audit", "mutate", "other"};
 static const char *const results[] = {"ok", "failed"};
 /* HTTP answers given before the engine runs; the last slot is "other". */

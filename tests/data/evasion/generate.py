@@ -91,6 +91,41 @@ def cases():
     yield "pod-level-uid-0", review("pod-uid0", pod(
         [container("ghcr.io/acme/app:1.0", sc=None)], sc={"runAsNonRoot": True, "runAsUser": 0}))
     yield "compliant", review("ok", pod([ok]))
+    yield from hardening_cases()
+
+
+# The container-hardening rules (policy_hardening.yaml): what they judge,
+# wherever it is set and however it is spelled.
+HARD = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+RUNTIME_DEFAULT = {"seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def hardened(name="app", **extra):
+    return container("ghcr.io/acme/app:1.0", name, dict(HARD, **extra))
+
+
+def hardening_cases():
+    yield "sc-compliant", review("sc-ok", pod([hardened()], sc=RUNTIME_DEFAULT))
+    # kubectl debug --profile=sysadmin: a privileged debug container, added
+    # to the running pod as an UPDATE of pods/ephemeralcontainers
+    old = pod([hardened()], sc=RUNTIME_DEFAULT)
+    new = pod([hardened()], sc=RUNTIME_DEFAULT,
+              ephemeral=[container("ghcr.io/acme/debug:1.0", "debugger", {"privileged": True})])
+    yield "sc-debug-sysadmin", review("sc-dbg", new, operation="UPDATE", old=old,
+                                      sub="ephemeralcontainers")
+    # SYS_ADMIN spelled the ways a container runtime still grants it
+    for name, cap in (("sc-caps-lowercase", "sys_admin"), ("sc-caps-prefixed", "CAP_SYS_ADMIN")):
+        c = hardened(capabilities={"drop": ["ALL"], "add": [cap]})
+        yield name, review(name, pod([c], sc=RUNTIME_DEFAULT))
+    yield "sc-drop-all-lowercase", review("sc-all", pod(
+        [hardened(capabilities={"drop": ["all"]})], sc=RUNTIME_DEFAULT))
+    # the container's profile overrides the pod's
+    yield "sc-unconfined-override", review("sc-unconfined", pod(
+        [hardened(seccompProfile={"type": "Unconfined"})], sc=RUNTIME_DEFAULT))
+    # container-only fields set on the pod count for nothing
+    pod_sc = dict(RUNTIME_DEFAULT, allowPrivilegeEscalation=False, capabilities={"drop": ["ALL"]})
+    yield "sc-pod-level-container-fields", review("sc-podlevel", pod(
+        [container("ghcr.io/acme/app:1.0", sc=None)], sc=pod_sc))
 
 
 def main(out):

@@ -34,6 +34,7 @@ static const char *const object_sources[] = {
     "manifests/pod.yaml",
     "manifests/podlist.json",
     "manifests/deploymentlist.json",
+    "rules/securitycontext.yaml",
     "cli/compliant.yaml",
     "cli/fixable.yaml",
     "cli/wrong-type.yaml",
@@ -53,6 +54,7 @@ static const char *const policy_sources[] = {
     "tests/data/modes/policy-mutate.yaml",
     "tests/data/modes/policy-audit.yaml",
     "tests/data/rules/policy-all.yaml",
+    "tests/data/modes/policy-hardening.yaml",
 };
 
 enum change { CREATE, UPDATE_UNREAD_CHANGED, UPDATE_SAME };

@@ -83,14 +83,20 @@ START_TEST(judges_hidden_containers)
 }
 END_TEST
 
+/* mutate with runAsUser and runAsGroup 10001 configured. */
+static void init_with_ids(struct evalfix *ef)
+{
+    evalfix_init(ef);
+    ef->policy->run_as_non_root.set_run_as_user = true;
+    ef->policy->run_as_non_root.run_as_user = 10001;
+    ef->policy->run_as_non_root.set_run_as_group = true;
+    ef->policy->run_as_non_root.run_as_group = 10001;
+}
+
 START_TEST(fixes_add_configured_user_and_group)
 {
     struct evalfix ef;
-    evalfix_init(&ef);
-    ef.policy->run_as_non_root.set_run_as_user = true;
-    ef.policy->run_as_non_root.run_as_user = 10001;
-    ef.policy->run_as_non_root.set_run_as_group = true;
-    ef.policy->run_as_non_root.run_as_group = 10001;
+    init_with_ids(&ef);
     ck_assert_int_eq(evalfix_run(&ef, evalfix_pod("{'runAsGroup':5}", "[{'name':'a'}]")),
                      TG_OK);
     const struct finding *f = evalfix_get(&ef, RULE, 0);
@@ -100,6 +106,23 @@ START_TEST(fixes_add_configured_user_and_group)
     ck_assert(json_is_true(f->fixes[0].value));
     ck_assert_str_eq(f->fixes[1].pointer, "/spec/containers/0/securityContext/runAsUser");
     ck_assert_int_eq(json_integer_value(f->fixes[1].value), 10001);
+    evalfix_cleanup(&ef);
+}
+END_TEST
+
+/* On a Windows pod the API server refuses runAsUser and runAsGroup: only
+ * runAsNonRoot is set. */
+START_TEST(fixes_windows_pods_without_ids)
+{
+    struct evalfix ef;
+    init_with_ids(&ef);
+    ck_assert_int_eq(evalfix_run(&ef, "{'kind':'Pod','spec':{'os':{'name':'windows'},"
+                                      "'containers':[{'name':'a'}]}}"),
+                     TG_OK);
+    const struct finding *f = evalfix_get(&ef, RULE, 0);
+    ck_assert_uint_eq(f->n_fixes, 1);
+    ck_assert_str_eq(f->fixes[0].pointer,
+                     "/spec/containers/0/securityContext/runAsNonRoot");
     evalfix_cleanup(&ef);
 }
 END_TEST
@@ -158,6 +181,7 @@ int main(void)
     tcase_add_loop_test(tc, judges_levels, 0, ARRAY_LEN(rows));
     tcase_add_test(tc, judges_hidden_containers);
     tcase_add_test(tc, fixes_add_configured_user_and_group);
+    tcase_add_test(tc, fixes_windows_pods_without_ids);
     tcase_add_loop_test(tc, checks_image_user, 0, ARRAY_LEN(image_users));
     suite_add_tcase(s, tc);
     return run_suite(s);

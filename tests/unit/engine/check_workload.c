@@ -1,4 +1,5 @@
 /* check_workload.c -- every kind's pod spec, found at its place. */
+#include <stdio.h>
 #include <string.h>
 
 #include "evalfix.h"
@@ -115,6 +116,41 @@ START_TEST(names_sidecars_and_escapes_nothing_odd)
 }
 END_TEST
 
+/* The securityContexts (null counts as absent) and the pod's OS. */
+static const struct {
+    const char *spec;
+    bool pod_sc, app_sc, windows;
+} contexts[] = {
+    {"{'containers':[{'name':'a'}]}", false, false, false},
+    {"{'securityContext':{},'containers':[{'name':'a','securityContext':{}}]}", true,
+     true, false},
+    {"{'securityContext':null,'containers':[{'name':'a','securityContext':null}]}", false,
+     false, false},
+    {"{'os':{'name':'windows'},'containers':[{'name':'a'}]}", false, false, true},
+    {"{'os':{'name':'linux'},'containers':[{'name':'a'}]}", false, false, false},
+    {"{'os':'windows','containers':[{'name':'a'}]}", false, false, false},
+};
+
+START_TEST(reads_security_contexts_and_os)
+{
+    char text[512];
+    snprintf(text, sizeof(text), "{'kind':'Deployment','spec':{'template':{'spec':%s}}}",
+             contexts[_i].spec);
+    json_t *o = evalfix_json(text);
+    struct arena a;
+    arena_init(&a, 1 << 20);
+    struct podspec ps;
+    bool found;
+    ck_assert_int_eq(workload_find(o, &a, &ps, &found, NULL), TG_OK);
+    ck_assert(found);
+    ck_assert(!ps.security_context == !contexts[_i].pod_sc);
+    ck_assert(!ps.containers[0].security_context == !contexts[_i].app_sc);
+    ck_assert(ps.is_windows == contexts[_i].windows);
+    arena_cleanup(&a);
+    json_decref(o);
+}
+END_TEST
+
 START_TEST(ten_thousand_containers)
 {
     json_t *list = json_array();
@@ -141,6 +177,7 @@ int main(void)
     tcase_add_loop_test(tc, finds_pod_specs, 0, ARRAY_LEN(rows));
     tcase_add_loop_test(tc, rejects_wrong_types, 0, ARRAY_LEN(bad));
     tcase_add_test(tc, names_sidecars_and_escapes_nothing_odd);
+    tcase_add_loop_test(tc, reads_security_contexts_and_os, 0, ARRAY_LEN(contexts));
     tcase_add_test(tc, ten_thousand_containers);
     suite_add_tcase(s, tc);
     return run_suite(s);

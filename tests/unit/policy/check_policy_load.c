@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "policy_load.h"
+#include "rules.h"
 #include "testutil.h"
 
 /* Three lines every inline document starts with, so `spec:` is line 4. */
@@ -780,6 +781,116 @@ START_TEST(allocation_failures_before_a_load_error)
 }
 END_TEST
 
+/* ---- container hardening (issue 15) --------------------------------- */
+
+/* Off in the built-in defaults and in a file that does not name them. */
+static const char *const hardening_rules[] = {"privileged", "allowPrivilegeEscalation",
+                                              "capabilities", "readOnlyRootFilesystem",
+                                              "seccompProfile"};
+
+START_TEST(hardening_rules_are_off_by_default)
+{
+    struct policy *p = NULL, *d = policy_new_default();
+    struct tg_error err = {0};
+    ck_assert_int_eq(policy_load_path(fixture_path("policies/minimal.yaml"), &p, &err),
+                     TG_OK);
+    for (size_t i = 0; i < ARRAY_LEN(hardening_rules); i++) {
+        const struct rule *r = rule_find(hardening_rules[i]);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(rule_common_of(r, d)->action, ACTION_OFF);
+        ck_assert_int_eq(rule_common_of(r, p)->action, ACTION_OFF);
+    }
+    policy_free(d);
+    policy_free(p);
+}
+END_TEST
+
+static const struct {
+    const char *spec; /* appended to HEAD */
+    const char *rule; /* loads: this rule gets `action` */
+    enum rule_action action;
+    int line, column; /* fails: here, with `message` */
+    const char *message;
+} hardening_rows[] = {
+    {"spec: {rules: {privileged: {action: enforce}}}\n", "privileged", ACTION_ENFORCE, 0,
+     0, NULL},
+    {"spec: {rules: {privileged: {action: mutate}}}\n", "privileged", ACTION_MUTATE, 0, 0,
+     NULL},
+    {"spec: {rules: {allowPrivilegeEscalation: {action: mutate}}}\n",
+     "allowPrivilegeEscalation", ACTION_MUTATE, 0, 0, NULL},
+    {"spec: {rules: {capabilities: {action: enforce, allowedCapabilities: "
+     "[NET_BIND_SERVICE, SYS_TIME]}}}\n",
+     "capabilities", ACTION_ENFORCE, 0, 0, NULL},
+    {"spec:\n  rules:\n    capabilities:\n      allowedCapabilities: [NET_RAW, "
+     "cap_chown]\n",
+     NULL, 0, 7, 38,
+     "spec.rules.capabilities.allowedCapabilities[1]: \"cap_chown\" must be written as "
+     "Kubernetes writes capabilities: upper case, without CAP_"},
+    {"spec:\n  rules:\n    capabilities: {allowedCapabilities: [ALL]}\n", NULL, 0, 6, 42,
+     "\"ALL\" would allow every capability"},
+    {"spec:\n  rules:\n    capabilities: {allowedCapabilities: NET_RAW}\n", NULL, 0, 6,
+     41, "allowedCapabilities: expected a list"},
+    {"spec:\n  rules:\n    capabilities: {allowed: [NET_RAW]}\n", NULL, 0, 6, 20,
+     "unknown key \"allowed\""},
+    {"spec: {rules: {readOnlyRootFilesystem: {action: audit}}}\n",
+     "readOnlyRootFilesystem", ACTION_AUDIT, 0, 0, NULL},
+    {"spec: {rules: {seccompProfile: {action: mutate, exempt: {containers: [dbg]}}}}\n",
+     "seccompProfile", ACTION_MUTATE, 0, 0, NULL},
+    {"spec:\n  rules:\n    privileged: {action: on}\n", NULL, 0, 6, 26,
+     "spec.rules.privileged.action: expected one of enforce, audit, mutate, off, got "
+     "\"on\""},
+    {"spec:\n  rules:\n    privileged: {allowed: true}\n", NULL, 0, 6, 18,
+     "spec.rules.privileged: unknown key \"allowed\""},
+    {"spec:\n  rules:\n    privileged: true\n", NULL, 0, 6, 17,
+     "spec.rules.privileged: expected a mapping, got"},
+    {"spec:\n  rules:\n    privilegd: {action: enforce}\n", NULL, 0, 6, 5,
+     "unknown key \"privilegd\" (did you mean \"privileged\"?)"},
+};
+
+START_TEST(hardening_keys)
+{
+    char text[1024];
+    snprintf(text, sizeof(text), "%s%s", HEAD, hardening_rows[_i].spec);
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    enum tg_rc rc = load_text(text, &p, &err);
+    if (hardening_rows[_i].rule) {
+        ck_assert_msg(rc == TG_OK, "row %d: %s", _i, err.text);
+        const struct rule *r = rule_find(hardening_rows[_i].rule);
+        ck_assert_int_eq(rule_common_of(r, p)->action, hardening_rows[_i].action);
+        policy_free(p);
+        return;
+    }
+    ck_assert_int_eq(rc, TG_EINVAL);
+    ck_assert_msg(err.line == hardening_rows[_i].line &&
+                      err.column == hardening_rows[_i].column,
+                  "row %d: at %d:%d, want %d:%d (%s)", _i, err.line, err.column,
+                  hardening_rows[_i].line, hardening_rows[_i].column, err.text);
+    ck_assert_msg(strstr(err.text, hardening_rows[_i].message),
+                  "row %d: \"%s\" lacks \"%s\"", _i, err.text,
+                  hardening_rows[_i].message);
+}
+END_TEST
+
+/* spec.rules has more keys than an error's text can list: the list is cut
+ * with "...", never mid-name, and the message keeps its closing ")". */
+START_TEST(unknown_rule_lists_what_fits)
+{
+    struct policy *p = NULL;
+    struct tg_error err = {0};
+    ck_assert_int_eq(load_text(HEAD "spec: {rules: {zzzzzzzzzz: {}}}\n", &p, &err),
+                     TG_EINVAL);
+    ck_assert_msg(
+        strstr(err.text, "(expected one of: runAsNonRoot, pinnedTags, probes, "), "%s",
+        err.text);
+    size_t len = strlen(err.text);
+    ck_assert_uint_lt(len, sizeof(err.text) - 1);
+    ck_assert_msg(err.text[len - 1] == ')', "%s", err.text);
+    ck_assert_msg(strstr(err.text, ", ...)") || strstr(err.text, ", seccompProfile"),
+                  "%s", err.text);
+}
+END_TEST
+
 static Suite *policy_load_suite(void)
 {
     Suite *s = suite_create("policy_load");
@@ -788,6 +899,7 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, file_without_spec_means_defaults);
     tcase_add_loop_test(tc, valid_values, 0, ARRAY_LEN(valid_rows));
     tcase_add_test(tc, shipped_policies_load);
+    tcase_add_test(tc, hardening_rules_are_off_by_default);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, errors_name_place_and_problem, 0, ARRAY_LEN(error_rows));
@@ -796,6 +908,8 @@ static Suite *policy_load_suite(void)
     tcase_add_test(tc, too_many_labels);
     tcase_add_test(tc, buffer_over_one_mib_is_too_big);
     tcase_add_test(tc, mutated_files_fail_cleanly);
+    tcase_add_loop_test(tc, hardening_keys, 0, ARRAY_LEN(hardening_rows));
+    tcase_add_test(tc, unknown_rule_lists_what_fits);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, directory_merges_in_name_order);

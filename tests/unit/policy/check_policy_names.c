@@ -5,7 +5,15 @@
 #include "policy_names.h"
 #include "testutil.h"
 
-enum which { POLICY_NAME, NAMESPACE, CONTAINER, LABEL_KEY, LABEL_VALUE, REASON };
+enum which {
+    POLICY_NAME,
+    NAMESPACE,
+    CONTAINER,
+    LABEL_KEY,
+    LABEL_VALUE,
+    REASON,
+    CAPABILITY
+};
 
 static const char *check(enum which w, const char *s)
 {
@@ -22,6 +30,8 @@ static const char *check(enum which w, const char *s)
         return policy_check_label_value(s);
     case REASON:
         return policy_check_reason(s);
+    case CAPABILITY:
+        return policy_check_capability(s);
     }
     return "unknown validator";
 }
@@ -66,6 +76,15 @@ static const struct {
     {LABEL_VALUE, "a/b", "label value"},
     {REASON, "owned by the mesh team", NULL},
     {REASON, "", "1 to 1024 characters"},
+    {CAPABILITY, "NET_BIND_SERVICE", NULL},
+    {CAPABILITY, "CHOWN", NULL},
+    {CAPABILITY, "CHECKPOINT_RESTORE", NULL},
+    {CAPABILITY, "ALL", "would allow every capability"},
+    {CAPABILITY, "all", "would allow every capability"},
+    {CAPABILITY, "net_bind_service", "upper case, without CAP_"},
+    {CAPABILITY, "CAP_NET_BIND_SERVICE", "upper case, without CAP_"},
+    {CAPABILITY, "NET_BIND_SERVIC", "is not a Linux capability"},
+    {CAPABILITY, "", "is not a Linux capability"},
 };
 
 START_TEST(validators)

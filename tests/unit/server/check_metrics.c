@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "rules.h"
 #include "testutil.h"
 
 static void setup(void)
@@ -61,7 +62,11 @@ START_TEST(every_series_exists_from_the_start)
     char *text = render();
     /* 3 endpoints x 7 decisions x 10 kinds */
     ck_assert_int_eq(count_lines(text, "tollgate_requests_total{"), 210);
-    ck_assert_int_eq(count_lines(text, "tollgate_violations_total{"), 24);
+    size_t n_rules;
+    rules_table(&n_rules);
+    /* (every rule + other) x 4 actions */
+    ck_assert_int_eq(count_lines(text, "tollgate_violations_total{"),
+                     (int)(n_rules + 1) * 4);
     ck_assert_int_eq(count_lines(text, "tollgate_request_duration_seconds_bucket{"),
                      3 * 14);
     ck_assert_int_eq(count_lines(text, "tollgate_http_errors_total{"), 14);
@@ -193,6 +198,25 @@ START_TEST(counts_violations)
     snprintf(series, sizeof(series), "tollgate_violations_total{%s}",
              violations[_i].series);
     ck_assert_double_eq(value(text, series), 5);
+    free(text);
+}
+END_TEST
+
+/* A rule missing from metrics.c's table would be counted as "other". */
+START_TEST(every_rule_has_its_series)
+{
+    size_t n;
+    const struct rule *rules = rules_table(&n);
+    for (size_t i = 0; i < n; i++)
+        metrics_violations(rules[i].id, "enforce", 2);
+    char *text = render();
+    for (size_t i = 0; i < n; i++) {
+        char series[256];
+        snprintf(series, sizeof(series),
+                 "tollgate_violations_total{rule=\"%s\",action=\"enforce\"}",
+                 rules[i].id);
+        ck_assert_double_eq(value(text, series), 2);
+    }
     free(text);
 }
 END_TEST
@@ -416,6 +440,7 @@ static Suite *metrics_suite(void)
     tcase_add_loop_test(tc, counts_requests_by_labels, 0, ARRAY_LEN(requests));
     tcase_add_test(tc, histogram_is_cumulative_with_sum_and_count);
     tcase_add_loop_test(tc, counts_violations, 0, ARRAY_LEN(violations));
+    tcase_add_test(tc, every_rule_has_its_series);
     tcase_add_test(tc, counts_reloads_errors_and_expiry);
     tcase_add_test(tc, counts_the_background_audit);
     tcase_add_test(tc, promtool_accepts_the_text);
