@@ -2,9 +2,10 @@
  * what a scan costs in memory.
  *
  * Builds 10,000 pods' worth of list pages (PodList JSON as the API server
- * sends it: 250 items a page (serve's default), metadata with labels, annotations,
- * ownerReferences, managedFields and status, two containers each, one pod
- * in three breaking a rule), one page at a time, as they would arrive, and
+ * sends it, tests/support/podlist.h: 250 items a page (serve's default),
+ * metadata with labels, annotations, ownerReferences, managedFields and
+ * status, two containers each, one pod in three breaking a rule; the data
+ * check_audit_lean judges too), one page at a time, as they would arrive, and
  * runs each through what the background audit does with a page in
  * process: parse it, set kind and apiVersion on the items (kube_list),
  * judge every item (audit_scan_item into an audit_report), then group the
@@ -16,7 +17,9 @@
  * `bare` (every pod top-level: each one judged, the worst case) and
  * `owned` (nine in ten owned by a ReplicaSet: what a cluster of
  * Deployments lists).  Figures, not a test: nothing is asserted about
- * speed.  Build Release without sanitizers; pin with `taskset -c N`.
+ * speed.  Build Release without sanitizers; pin with `taskset -c N`; for
+ * figures that hold on a shared machine, count instructions instead
+ * (bench/audit_instructions.sh).
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -29,15 +32,14 @@
 #include "audit_report.h"
 #include "audit_scan.h"
 #include "buf.h"
-#include "engine.h"
-#include "jsondec.h"
+#include "kube_decode.h"
 #include "kube_resource.h"
+#include "podlist.h"
 #include "policy.h"
 #include "policy_load.h"
 
 #define N_PODS 10000
 #define PAGE 250 /* serve's --audit-page-size default */
-#define N_NAMESPACES 50
 #define SCANS 3
 
 struct options {
@@ -46,7 +48,8 @@ struct options {
     int pods;
     int scans;
     int page;           /* items per list page */
-    const char *parser; /* jansson (kube_client's), jsondec, lean */
+    const char *parser; /* lean (the audit's), jsondec, jansson (the old one) */
+    const char *mix;    /* bare, owned or both */
 };
 
 struct figures {
@@ -93,68 +96,6 @@ static void reset_hwm(void)
     }
 }
 
-/* One pod as a PodList item: about 2.3 kB, like a real one. */
-static enum tg_rc pod_item(struct buf *b, int i, bool first, bool owned)
-{
-    int ns = i % N_NAMESPACES;
-    bool bad = i % 3 == 0;
-    enum tg_rc rc = buf_appendf(
-        b,
-        "%s{\"metadata\":{\"name\":\"web-%d\",\"namespace\":\"team-%02d\","
-        "\"uid\":\"00000000-0000-4000-8000-%012d\",\"resourceVersion\":\"%d\","
-        "\"creationTimestamp\":\"2026-11-20T08:14:03Z\",\"generateName\":\"web-\","
-        "\"labels\":{\"app.kubernetes.io/"
-        "name\":\"web\",\"pod-template-hash\":\"7d9f8c6b5\","
-        "\"team\":\"t%02d\"},\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":"
-        "\"2026-11-20T08:00:00Z\",\"prometheus.io/scrape\":\"true\"}",
-        first ? "" : ",", i, ns, i, 100000 + i, ns);
-    if (rc == TG_OK && owned)
-        rc = buf_appendf(b,
-                         ",\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":"
-                         "\"ReplicaSet\",\"name\":\"web-7d9f8c6b5\",\"uid\":\"rs-%d\","
-                         "\"controller\":true,\"blockOwnerDeletion\":true}]",
-                         ns);
-    if (rc == TG_OK)
-        rc = buf_appendf(
-            b,
-            ",\"managedFields\":[{\"manager\":\"kube-controller-manager\",\"operation\":"
-            "\"Update\",\"apiVersion\":\"v1\",\"time\":\"2026-11-20T08:14:03Z\","
-            "\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{}}}}"
-            "]},"
-            "\"spec\":{\"securityContext\":{\"runAsNonRoot\":true,\"runAsUser\":10001},"
-            "\"containers\":[{\"name\":\"web\",\"image\":\"%s\",\"ports\":[{"
-            "\"containerPort\":8080,\"protocol\":\"TCP\"}],\"env\":[{\"name\":\"MODE\","
-            "\"value\":\"prod\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\","
-            "\"memory\":"
-            "\"128Mi\"}},\"livenessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":"
-            "8080}},\"readinessProbe\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8080}},"
-            "\"imagePullPolicy\":\"IfNotPresent\",\"terminationMessagePath\":"
-            "\"/dev/termination-log\"},{\"name\":\"sidecar\",\"image\":"
-            "\"ghcr.io/acme/proxy:2.1\",%s\"livenessProbe\":{\"tcpSocket\":{\"port\":"
-            "15000}},\"readinessProbe\":{\"tcpSocket\":{\"port\":15000}}}],"
-            "\"restartPolicy\":\"Always\",\"dnsPolicy\":\"ClusterFirst\","
-            "\"serviceAccountName\":\"default\",\"nodeName\":\"node-%d\"},"
-            "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.1.%d.%d\",\"conditions\":[{"
-            "\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":"
-            "\"web\",\"ready\":true,\"restartCount\":0}]}}",
-            bad ? "nginx:latest" : "ghcr.io/acme/web:1.14.2",
-            bad ? "\"securityContext\":{\"runAsUser\":0}," : "", i % 7, i / 250 % 250,
-            i % 250);
-    return rc;
-}
-
-/* Page `p` of the PodList as the API server would send it. */
-static enum tg_rc page_text(struct buf *b, int p, const struct options *o, bool owned_mix)
-{
-    buf_reset(b);
-    enum tg_rc rc = buf_appends(b, "{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
-                                   "\"metadata\":{\"resourceVersion\":\"900000\"},"
-                                   "\"items\":[");
-    for (int i = p * o->page; rc == TG_OK && i < (p + 1) * o->page && i < o->pods; i++)
-        rc = pod_item(b, i, i == p * o->page, owned_mix && i % 10 != 0);
-    return rc == TG_OK ? buf_appends(b, "]}") : rc;
-}
-
 static enum tg_rc report_sink(void *ctx, const json_t *object, json_t *entry)
 {
     (void)object;
@@ -163,68 +104,61 @@ static enum tg_rc report_sink(void *ctx, const json_t *object, json_t *entry)
     return rc;
 }
 
+/* The stages of a scan: each one its own function, never inlined, so that
+ * callgrind counts each alone (bench/audit_instructions.sh). */
+#define STAGE __attribute__((noinline))
+
 /* Judge one page's items (kind and apiVersion set first, as kube_list). */
-static enum tg_rc judge_page(struct audit_scan *s, json_t *list, double *judge_s)
+STAGE static enum tg_rc stage_judge(struct audit_scan *s, json_t *list)
 {
     json_t *items = json_object_get(list, "items");
     size_t i;
     json_t *item;
-    double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-    enum tg_rc rc = TG_OK;
     json_array_foreach(items, i, item)
     {
         if (json_object_set_new(item, "kind", json_string("Pod")) != 0 ||
             json_object_set_new(item, "apiVersion", json_string("v1")) != 0)
             return TG_ENOMEM;
-        rc = audit_scan_item(s, &KUBE_RES_PODS, item);
+        enum tg_rc rc = audit_scan_item(s, &KUBE_RES_PODS, item);
         if (rc != TG_OK)
             return rc;
-    }
-    *judge_s += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-    return rc;
-}
-
-/* Every namespace's PolicyReport, rendered and dropped: the writer's work. */
-static enum tg_rc render_all(const struct audit_report *r, size_t *bytes)
-{
-    for (size_t i = 0; i < audit_report_n_namespaces(r); i++) {
-        json_t *doc = NULL;
-        enum tg_rc rc = audit_report_namespace_json(r, i, &doc);
-        if (rc != TG_OK)
-            return rc;
-        *bytes += json_dumpb(doc, NULL, 0, JSON_COMPACT);
-        json_decref(doc);
     }
     return TG_OK;
 }
 
-/* engine_unread_members for `p` but ownerReferences, which the audit reads. */
-static const char *const *lean_keys(const struct policy *p)
+/* Every namespace's PolicyReport, rendered and dropped: the writer's work. */
+STAGE static enum tg_rc stage_reports(struct audit_report *r, size_t *bytes)
 {
-    static const char *keys[ENGINE_UNREAD_CAP];
-    const char *unread[ENGINE_UNREAD_CAP];
-    size_t n = 0;
-    for (const char *const *k = engine_unread_members(p, unread); *k; k++) {
-        if (strcmp(*k, "ownerReferences") != 0)
-            keys[n++] = *k;
+    enum tg_rc rc = audit_report_finish(r);
+    for (size_t i = 0; rc == TG_OK && i < audit_report_n_namespaces(r); i++) {
+        json_t *doc = NULL;
+        rc = audit_report_namespace_json(r, i, &doc);
+        if (rc == TG_OK)
+            *bytes += json_dumpb(doc, NULL, 0, JSON_COMPACT);
+        json_decref(doc);
     }
-    keys[n] = NULL;
-    return keys;
+    return rc;
 }
 
 /* The page's bytes to a tree, as --parser says. */
-static json_t *parse_page(const struct options *o, const struct policy *p,
-                          const struct buf *text)
+STAGE static json_t *stage_parse(const struct options *o, const struct policy *p,
+                                 const struct buf *text)
 {
-    json_t *out = NULL;
-    if (strcmp(o->parser, "jansson") == 0)
-        return json_loadb(buf_str(text), buf_len(text), 0, NULL);
-    struct jsondec_opts jo = {.raw_keys = lean_keys(p)};
+    if (strcmp(o->parser, "jansson") == 0) /* as kube_client did before jsondec */
+        return json_loadb(buf_str(text), buf_len(text), JSON_REJECT_DUPLICATES, NULL);
+    const char *unread[ENGINE_UNREAD_CAP];
     bool lean = strcmp(o->parser, "lean") == 0;
-    if (jsondec_parse_opts(buf_str(text), buf_len(text), "page", lean ? &jo : NULL, &out,
-                           NULL) != TG_OK)
-        return NULL;
-    return out;
+    const struct kube_body body = {buf_str(text), buf_len(text),
+                                   lean ? audit_scan_unread_members(p, unread) : NULL};
+    json_t *out = NULL;
+    return kube_decode_object(&body, "GET /api/v1/pods", &out, NULL) == TG_OK ? out
+                                                                              : NULL;
+}
+
+/* The page's tree freed (the parser's cost too). */
+STAGE static void stage_release(json_t *list)
+{
+    json_decref(list);
 }
 
 static double since(double t0)
@@ -239,25 +173,26 @@ static enum tg_rc one_scan(const struct policy *p, const struct options *o, bool
     if (!r)
         return TG_ENOMEM;
     struct audit_scan s = {.policy = p, .sink = report_sink, .sink_ctx = r};
+    const struct podlist_opts lo = {.pods = o->pods, .page = o->page, .owned = owned};
     struct buf text;
     buf_init(&text, 0);
     enum tg_rc rc = TG_OK;
-    for (int pg = 0; rc == TG_OK && pg * o->page < o->pods; pg++) {
+    for (int pg = 0; rc == TG_OK && pg < podlist_n_pages(&lo); pg++) {
         /* Making the page's bytes stands for the network: not the scan's work. */
-        rc = page_text(&text, pg, o, owned);
+        rc = podlist_page(&text, pg, &lo);
         double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        json_t *list = rc == TG_OK ? parse_page(o, p, &text) : NULL;
+        json_t *list = rc == TG_OK ? stage_parse(o, p, &text) : NULL;
         f->parse_s += since(t0);
-        rc = list ? judge_page(&s, list, &f->judge_s) : TG_ENOMEM;
         t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        json_decref(list);
-        f->parse_s += since(t0); /* freeing the page is the parser's too */
+        rc = list ? stage_judge(&s, list) : TG_ENOMEM;
+        f->judge_s += since(t0);
+        t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        stage_release(list);
+        f->parse_s += since(t0);
     }
     double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     if (rc == TG_OK)
-        rc = audit_report_finish(r);
-    if (rc == TG_OK)
-        rc = render_all(r, &f->report_bytes);
+        rc = stage_reports(r, &f->report_bytes);
     f->report_s = since(t0);
     f->cpu_s = f->parse_s + f->judge_s + f->report_s;
     f->judged = s.counts.judged;
@@ -271,15 +206,18 @@ static enum tg_rc one_scan(const struct policy *p, const struct options *o, bool
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: bench_audit [--policy FILE|DIR] [--pods N] [--scans N] "
-            "[--json FILE]\n"
+            "Usage: bench_audit [--policy FILE|DIR] [--pods N] [--scans N] [--page N]\n"
+            "                   [--parser NAME] [--mix bare|owned|both] [--json FILE]\n"
             "  --policy   policy to judge with (default: the built-in defaults)\n"
-            "  --pods     pods listed per scan (default 10000, pages of 500)\n"
+            "  --pods     pods listed per scan (default 10000)\n"
             "  --scans    scans per mix (default 3)\n"
+            "  --mix      bare (every pod top-level), owned (nine in ten owned by a\n"
+            "             ReplicaSet) or both (the default), one after the other\n"
             "  --page     items per list page (default 250, serve's --audit-page-size)\n"
-            "  --parser   jansson (what kube_client uses, the default), jsondec\n"
-            "             (tollgate's decoder), lean (jsondec leaving the members\n"
-            "             the engine never reads unbuilt)\n"
+            "  --parser   lean (the default: what the audit's lists get from\n"
+            "             kube_client, jsondec leaving the members no verdict reads\n"
+            "             unbuilt), jsondec (every member built), jansson (json_loadb,\n"
+            "             what kube_client used before)\n"
             "  --json     also write the figures as JSON\n");
 }
 
@@ -307,6 +245,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->page = (int)strtol(v, NULL, 10);
         else if (strcmp(a, "--parser") == 0)
             o->parser = v;
+        else if (strcmp(a, "--mix") == 0)
+            o->mix = v;
         else {
             usage(stderr);
             return 2;
@@ -315,7 +255,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     bool parser_ok = strcmp(o->parser, "jansson") == 0 ||
                      strcmp(o->parser, "jsondec") == 0 || strcmp(o->parser, "lean") == 0;
-    return o->pods > 0 && o->scans > 0 && o->page > 0 && parser_ok ? -1 : 2;
+    bool mix_ok = strcmp(o->mix, "bare") == 0 || strcmp(o->mix, "owned") == 0 ||
+                  strcmp(o->mix, "both") == 0;
+    return o->pods > 0 && o->scans > 0 && o->page > 0 && parser_ok && mix_ok ? -1 : 2;
 }
 
 static struct policy *load_policy(const char *path)
@@ -345,14 +287,14 @@ static void write_json(const struct figures *f, size_t n, const char *path)
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            rows,
-            json_pack("{s:s,s:i,s:i,s:I,s:I,s:f,s:f,s:f,s:f,s:I,s:I,s:I}", "mix",
-                      f[i].mix, "page", f[i].page, "scan", f[i].scan, "judged",
-                      (json_int_t)f[i].judged, "owned", (json_int_t)f[i].owned, "judge_s",
-                      f[i].judge_s, "parse_s", f[i].parse_s, "report_s", f[i].report_s,
-                      "cpu_s", f[i].cpu_s, "rss_before_kb",
-                      (json_int_t)f[i].rss_before_kb, "hwm_kb", (json_int_t)f[i].hwm_kb,
-                      "report_bytes", (json_int_t)f[i].report_bytes));
+            rows, json_pack("{s:s,s:s,s:i,s:i,s:I,s:I,s:f,s:f,s:f,s:f,s:I,s:I,s:I}",
+                            "mix", f[i].mix, "parser", f[i].parser, "page", f[i].page,
+                            "scan", f[i].scan, "judged", (json_int_t)f[i].judged, "owned",
+                            (json_int_t)f[i].owned, "judge_s", f[i].judge_s, "parse_s",
+                            f[i].parse_s, "report_s", f[i].report_s, "cpu_s", f[i].cpu_s,
+                            "rss_before_kb", (json_int_t)f[i].rss_before_kb, "hwm_kb",
+                            (json_int_t)f[i].hwm_kb, "report_bytes",
+                            (json_int_t)f[i].report_bytes));
     json_t *doc = json_pack("{s:s,s:o}", "bench", "audit", "results", rows);
     if (!doc || json_dump_file(doc, path, JSON_INDENT(2)) != 0)
         fprintf(stderr, "bench_audit: cannot write %s\n", path);
@@ -362,7 +304,7 @@ static void write_json(const struct figures *f, size_t n, const char *path)
 int main(int argc, char **argv)
 {
     struct options o = {
-        .pods = N_PODS, .scans = SCANS, .page = PAGE, .parser = "jansson"};
+        .pods = N_PODS, .scans = SCANS, .page = PAGE, .parser = "lean", .mix = "both"};
     int status = parse_args(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -373,9 +315,11 @@ int main(int argc, char **argv)
     struct figures all[2 * 16];
     size_t n = 0;
     printf("bench_audit: %d pods per scan in pages of %d, %d namespaces, build %s%s\n",
-           o.pods, o.page, N_NAMESPACES, BENCH_BUILD_TYPE,
+           o.pods, o.page, PODLIST_NAMESPACES, BENCH_BUILD_TYPE,
            BENCH_SANITIZE ? " with sanitizers (figures mean nothing)" : "");
     for (int mix = 0; mix < 2 && status < 0; mix++) {
+        if (strcmp(o.mix, "both") != 0 && strcmp(o.mix, mix ? "owned" : "bare") != 0)
+            continue;
         for (int i = 0; i < o.scans && n < ARRAY_LEN(all); i++) {
             struct figures *f = &all[n];
             *f = (struct figures){.mix = mix ? "owned" : "bare",

@@ -35,10 +35,15 @@ enum tg_rc audit_cluster_scan(struct kube_client *c, const struct audit_cluster_
 {
     struct audit_cluster_stats st = {0};
     struct kube_workloads w;
+    const char *unread[ENGINE_UNREAD_CAP];
+    audit_scan_unread_members(scan->policy, unread);
     enum tg_rc rc = kube_workloads_discover(c, &w, err);
     for (size_t i = 0; rc == TG_OK && i < w.n; i++) {
         struct pass p = {.scan = scan, .res = w.res[i], .opts = o, .mark = scan->counts};
-        struct kube_list_opts lo = {.res = w.res[i], .ns = o->ns, .limit = o->limit};
+        struct kube_list_opts lo = {.res = w.res[i],
+                                    .ns = o->ns,
+                                    .limit = o->limit,
+                                    .raw_keys = o->build_all ? NULL : unread};
         struct kube_list_sink sink = {.item = on_item, .restart = on_restart, .ctx = &p};
         struct kube_list_stats ls = {0};
         rc = kube_list(c, &lo, &sink, &ls, err);

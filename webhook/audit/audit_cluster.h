@@ -3,7 +3,9 @@
  * Asks the API server which pod-bearing kinds it serves (CronJob is
  * batch/v1 or batch/v1beta1: kube_workloads_discover), lists each of them
  * page by page (kube_list: `limit` + `continue`) and runs every item
- * through the scan (audit_scan.h).  When a list starts over because its
+ * through the scan (audit_scan.h), decoded lean: the members no verdict
+ * reads stay JSON text (audit_scan_unread_members).  When a list starts
+ * over because its
  * continue token expired (410), what that list had handed to the scan is
  * rewound first, so the scan's sink only ever holds one complete pass of
  * every kind.  On any failure the pass is incomplete and the caller must
@@ -13,6 +15,7 @@
 #ifndef TOLLGATE_AUDIT_CLUSTER_H
 #define TOLLGATE_AUDIT_CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "audit_scan.h"
@@ -27,6 +30,11 @@ struct audit_cluster_opts {
      * TG_OK ends the pass with that code (fill err->base).  NULL: none. */
     enum tg_rc (*pace)(void *ctx, struct kube_error *err);
     void *pace_ctx;
+    /* Build every member of the listed objects; by default those that no
+     * verdict reads are left as JSON text (audit_scan_unread_members),
+     * which takes less than half the CPU and memory of a page.  For tests
+     * that compare the two. */
+    bool build_all;
 };
 
 struct audit_cluster_stats {

@@ -104,6 +104,19 @@ enum tg_rc audit_scan_item(struct audit_scan *s, const struct kube_resource *res
     return s->sink(s->sink_ctx, item, entry); /* the sink takes the entry */
 }
 
+const char *const *audit_scan_unread_members(const struct policy *policy,
+                                             const char *out[ENGINE_UNREAD_CAP])
+{
+    engine_unread_members(policy, out);
+    size_t k = 0;
+    for (size_t i = 0; out[i]; i++) {
+        if (strcmp(out[i], "ownerReferences") != 0) /* audit_kinds.c reads it */
+            out[k++] = out[i];
+    }
+    out[k] = NULL;
+    return out;
+}
+
 void audit_scan_rewind(struct audit_scan *s, const struct audit_counts *mark)
 {
     if (s->rollback)

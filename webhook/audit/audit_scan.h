@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "engine.h"
 #include "error.h"
 #include "facts.h"
 #include "kube_resource.h"
@@ -59,6 +60,15 @@ struct audit_scan {
 TG_MUST_CHECK enum tg_rc audit_scan_item(struct audit_scan *s,
                                          const struct kube_resource *res,
                                          const json_t *item);
+
+/* The members of a listed object that neither the engine nor the scan
+ * reads under `policy`: engine_unread_members (engine.h) but
+ * ownerReferences, which audit_is_top_level reads.  Written into `out`,
+ * NULL-terminated, and returned, for kube_list_opts.raw_keys: listing with
+ * them leaves those members as JSON text, which changes no verdict and no
+ * report (check_audit_lean).  Pure. */
+const char *const *audit_scan_unread_members(const struct policy *policy,
+                                             const char *out[ENGINE_UNREAD_CAP]);
 
 /* Back to the state of `mark` (a copy of s->counts taken earlier): the
  * counts are restored and the sink forgets the entries taken since. */

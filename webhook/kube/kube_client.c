@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "kube_decode.h"
 #include "kube_token.h"
 
 #define CALL_MAX 200 /* "METHOD /path" in messages: the query left out */
@@ -383,38 +384,18 @@ static enum tg_rc exchange(struct kube_client *c, const struct request *rq,
     return TG_OK;
 }
 
-/* A 2xx body into one JSON object. */
+/* A 2xx body into one JSON object (kube_decode.h). */
 static enum tg_rc decode_body(const struct request *rq, long status,
                               const struct response *resp, json_t **out,
                               struct kube_error *err)
 {
-    json_error_t jerr;
-    memset(&jerr, 0, sizeof(jerr)); /* jansson leaves the code unset on some failures */
-    json_t *v = buf_len(&resp->body) == 0
-                    ? json_object()
-                    : json_loadb(buf_str(&resp->body), buf_len(&resp->body),
-                                 JSON_REJECT_DUPLICATES, &jerr);
-    if (!v && buf_len(&resp->body) == 0)
-        return oom(err, rq->name);
-    enum tg_rc rc = TG_OK;
-    /* jansson fails some allocations without a word: an empty text */
-    if (!v && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
-        rc = oom(err, rq->name);
-    else if (!v && json_error_code(&jerr) == json_error_premature_end_of_input)
-        rc = kube_error_set(err, TG_EIO, KUBE_FAULT_TRUNCATED, rq->name,
-                            "the answer was cut short after %zu bytes (incomplete JSON)",
-                            buf_len(&resp->body));
-    else if (!v)
-        rc = kube_error_set(err, TG_EIO, KUBE_FAULT_BODY, rq->name,
-                            "the answer is not JSON: %s at line %d, column %d", jerr.text,
-                            jerr.line, jerr.column);
-    else if (!json_is_object(v))
-        rc = kube_error_set(err, TG_EIO, KUBE_FAULT_BODY, rq->name,
-                            "the answer is not a JSON object");
+    const struct kube_body body = {buf_str(&resp->body), buf_len(&resp->body),
+                                   rq->call->raw_keys};
+    json_t *v = NULL;
+    enum tg_rc rc = kube_decode_object(&body, rq->name, &v, err);
     if (rc != TG_OK) {
         if (err && rc != TG_ENOMEM)
             err->http_code = status;
-        json_decref(v);
         return rc;
     }
     if (out)
@@ -486,7 +467,7 @@ out:
 static enum tg_rc simple(struct kube_client *c, enum kube_method m, const char *path,
                          const json_t *body, json_t **out, struct kube_error *err)
 {
-    const struct kube_call call = {m, path, body, 0};
+    const struct kube_call call = {m, path, body, 0, NULL};
     return kube_client_call(c, &call, out, err);
 }
 

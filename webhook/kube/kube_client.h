@@ -9,9 +9,9 @@
  *   - a cap on the response body (kube_client_opts.max_body), enforced while
  *     reading: a larger answer is TG_ETOOBIG, not a large allocation;
  *   - success means a 2xx status and a complete body holding exactly one
- *     JSON object; a truncated body (KUBE_FAULT_TRUNCATED) or a malformed
- *     or non-object one (KUBE_FAULT_BODY) is an error, never a partial
- *     result;
+ *     JSON object (no duplicate keys; decoded by kube_decode.h); a
+ *     truncated body (KUBE_FAULT_TRUNCATED) or a malformed or non-object
+ *     one (KUBE_FAULT_BODY) is an error, never a partial result;
  *   - an HTTP error status is decoded from the Kubernetes Status object into
  *     kube_error (code, reason, message, Retry-After); 401, 403, 404, 409,
  *     410, 422, 429 and 5xx are told apart (kube_error.h);
@@ -93,6 +93,11 @@ struct kube_call {
     const json_t *body; /* sent as JSON for POST/PUT/PATCH (required there)
                          * and DELETE (optional); only read */
     long timeout_ms;    /* 0 = the client's */
+    /* Members of the answer to leave as their JSON text, unbuilt
+     * (kube_decode.h: at any depth; NULL-terminated), or NULL to build
+     * every member.  Only for members the caller never reads: a list of
+     * objects most of whose bytes nobody looks at (kube_list_opts). */
+    const char *const *raw_keys;
 };
 
 /* Send `call` and wait for the answer.  On TG_OK, if `out` is not NULL,

@@ -152,7 +152,8 @@ static enum tg_rc one_page(struct pass *ps, bool *done, struct kube_error *err)
         return kube_error_set(err, TG_ENOMEM, KUBE_FAULT_LOCAL, ps->base,
                               "out of memory");
     }
-    rc = kube_client_get(ps->c, buf_str(&path), &page, err);
+    const struct kube_call get = {KUBE_GET, buf_str(&path), NULL, 0, ps->o->raw_keys};
+    rc = kube_client_call(ps->c, &get, &page, err);
     if (rc == TG_OK) {
         ps->st->pages++;
         char call[200];
@@ -165,6 +166,20 @@ static enum tg_rc one_page(struct pass *ps, bool *done, struct kube_error *err)
     return rc;
 }
 
+/* A raw key that names a member kube_list reads, or NULL. */
+static const char *read_here(const char *const *raw_keys)
+{
+    static const char *const read[] = {"items",      "metadata", "kind",
+                                       "apiVersion", "continue", "resourceVersion"};
+    for (const char *const *k = raw_keys; k && *k; k++) {
+        for (size_t i = 0; i < ARRAY_LEN(read); i++) {
+            if (strcmp(*k, read[i]) == 0)
+                return *k;
+        }
+    }
+    return NULL;
+}
+
 static enum tg_rc check_opts(const struct kube_list_opts *o,
                              const struct kube_list_sink *sink, struct kube_error *err)
 {
@@ -175,6 +190,10 @@ static enum tg_rc check_opts(const struct kube_list_opts *o,
         return kube_error_set(err, TG_EINVAL, KUBE_FAULT_LOCAL, NULL,
                               "the page size (limit) must not be negative, got %ld",
                               o->limit);
+    const char *key = read_here(o->raw_keys);
+    if (key)
+        return kube_error_set(err, TG_EINVAL, KUBE_FAULT_LOCAL, NULL,
+                              "kube_list reads \"%s\": it cannot be a raw key", key);
     return TG_OK;
 }
 

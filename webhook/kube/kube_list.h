@@ -44,6 +44,13 @@ struct kube_list_opts {
     const char *label_selector;      /* "app=web,tier!=db", or NULL; sent escaped */
     unsigned max_restarts;           /* starts over after 410 before giving up;
                                       * 0 = KUBE_LIST_DEFAULT_RESTARTS */
+    /* Members of the items that the sink never reads, left as their JSON
+     * text rather than built (kube_call.raw_keys; NULL-terminated), or NULL
+     * to build every member.  A list's memory is its page's tree, and most
+     * of an object's bytes (managedFields, status) are read by nobody.
+     * Must not name what kube_list reads itself: items, metadata, kind,
+     * apiVersion, continue, resourceVersion (TG_EINVAL). */
+    const char *const *raw_keys;
 };
 
 /* Where the items go.  Both callbacks may fail: return non-TG_OK (and fill
@@ -82,8 +89,8 @@ struct kube_list_stats {
  * 410 (reason "Expired"); KUBE_FAULT_BODY for a list of the wrong kind or
  * apiVersion, an `items` that is not an array, an item that is not an
  * object or carries another kind; TG_EINVAL (nothing sent) for a missing
- * resource or sink->item, a bad namespace or a negative limit; whatever a
- * callback returned.  `stats` may be NULL. */
+ * resource or sink->item, a bad namespace, a negative limit or a raw key
+ * kube_list reads; whatever a callback returned.  `stats` may be NULL. */
 TG_MUST_CHECK enum tg_rc kube_list(struct kube_client *c, const struct kube_list_opts *o,
                                    const struct kube_list_sink *sink,
                                    struct kube_list_stats *stats, struct kube_error *err);

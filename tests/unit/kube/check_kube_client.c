@@ -248,7 +248,7 @@ END_TEST
 
 static json_t *echo(struct kube_client *c, enum kube_method m, const json_t *body)
 {
-    const struct kube_call call = {m, "/_echo?x=1", body, 0};
+    const struct kube_call call = {m, "/_echo?x=1", body, 0, NULL};
     json_t *out = NULL;
     struct kube_error err;
     ck_assert_msg(kube_client_call(c, &call, &out, &err) == TG_OK, "%s", err.base.text);
@@ -308,7 +308,8 @@ static const struct {
 
 START_TEST(bad_calls_are_not_sent)
 {
-    const struct kube_call call = {bad_calls[_i].method, bad_calls[_i].path, NULL, 0};
+    const struct kube_call call = {bad_calls[_i].method, bad_calls[_i].path, NULL, 0,
+                                   NULL};
     struct kube_error err;
     json_t *out = NULL;
     ck_assert_int_eq(kube_client_call(tok, &call, &out, &err), TG_EINVAL);

@@ -104,8 +104,8 @@ static const struct {
 
 START_TEST(pages_in_order)
 {
-    const struct kube_list_opts o = {pagings[_i].res, pagings[_i].ns, pagings[_i].limit,
-                                     NULL, 0};
+    const struct kube_list_opts o = {
+        pagings[_i].res, pagings[_i].ns, pagings[_i].limit, NULL, 0, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     struct kube_error err;
@@ -134,7 +134,7 @@ START_TEST(every_workload_kind)
     kube_client_free(c);
     size_t total = 0;
     for (size_t i = 0; i < w.n; i++) {
-        const struct kube_list_opts o = {w.res[i], NULL, 1, NULL, 0};
+        const struct kube_list_opts o = {w.res[i], NULL, 1, NULL, 0, NULL};
         struct seen s = {0};
         struct kube_list_stats st;
         ck_assert_msg(list(&o, &s, &st, &err, 0) == TG_OK, "%s: %s", w.res[i]->kind,
@@ -149,7 +149,10 @@ END_TEST
 
 START_TEST(label_selector_is_escaped)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "alpha", 2, "app=web,tier!=db", 0};
+    const struct kube_list_opts o = {.res = &KUBE_RES_PODS,
+                                     .ns = "alpha",
+                                     .limit = 2,
+                                     .label_selector = "app=web,tier!=db"};
     struct seen s = {0};
     struct kube_error err;
     ck_assert_msg(list(&o, &s, NULL, &err, 0) == TG_OK, "%s", err.base.text);
@@ -161,7 +164,7 @@ END_TEST
 
 START_TEST(gone_once_starts_over)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-once", 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-once", 2, NULL, 0, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     struct kube_error err;
@@ -179,7 +182,7 @@ END_TEST
 
 START_TEST(gone_always_gives_up)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-always", 2, NULL, 2};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-always", 2, NULL, 2, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     struct kube_error err;
@@ -198,7 +201,7 @@ END_TEST
 
 START_TEST(restart_callback_may_refuse)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-always", 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-always", 2, NULL, 0, NULL};
     struct seen s = {.fail_restart = true};
     struct kube_error err;
     ck_assert_int_eq(list(&o, &s, NULL, &err, 0), TG_EIO);
@@ -231,7 +234,7 @@ static const struct {
 
 START_TEST(broken_pages)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, broken[_i].ns, 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, broken[_i].ns, 2, NULL, 0, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     struct kube_error err;
@@ -249,7 +252,7 @@ END_TEST
 
 START_TEST(item_callback_stops_the_list)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "alpha", 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, "alpha", 2, NULL, 0, NULL};
     struct seen s = {.fail_at = 3};
     struct kube_list_stats st;
     struct kube_error err;
@@ -260,23 +263,66 @@ START_TEST(item_callback_stops_the_list)
 }
 END_TEST
 
+/* Raw keys: the items' members named there come as the JSON text the API
+ * server sent; the rest, kind and apiVersion included, as before. */
+static enum tg_rc on_raw_item(void *ctx, json_t *item, struct kube_error *err)
+{
+    size_t *n = ctx;
+    (void)err;
+    const char *spec = json_string_value(json_object_get(item, "spec"));
+    ck_assert_ptr_nonnull(spec);
+    json_t *back = json_loads(spec, 0, NULL);
+    ck_assert_ptr_nonnull(json_object_get(back, "containers"));
+    json_decref(back);
+    ck_assert(json_is_object(json_object_get(item, "metadata")));
+    ck_assert_str_eq(json_string_value(json_object_get(item, "kind")), "Pod");
+    ++*n;
+    return TG_OK;
+}
+
+START_TEST(raw_keys_leave_members_as_text)
+{
+    static const char *const raw[] = {"spec", NULL};
+    const struct kube_list_opts o = {
+        .res = &KUBE_RES_PODS, .ns = "alpha", .limit = 2, .raw_keys = raw};
+    size_t n = 0;
+    struct kube_client *c = client(0);
+    const struct kube_list_sink sink = {on_raw_item, NULL, &n};
+    struct kube_list_stats st;
+    struct kube_error err;
+    ck_assert_msg(kube_list(c, &o, &sink, &st, &err) == TG_OK, "%s", err.base.text);
+    ck_assert_uint_eq(n, st.items);
+    ck_assert_uint_gt(st.pages, 1);
+    kube_client_free(c);
+}
+END_TEST
+
 static const struct {
     const struct kube_resource *res;
     const char *ns;
     long limit;
     bool no_item;
     const char *text;
+    const char *const *raw;
 } bad_opts[] = {
-    {NULL, "alpha", 2, false, "needs a resource"},
-    {&KUBE_RES_PODS, "alpha", 2, true, "an item callback"},
-    {&KUBE_RES_PODS, "alpha", -1, false, "must not be negative"},
-    {&KUBE_RES_PODS, "Not_A_Namespace", 2, false, "namespace \"Not_A_Namespace\" is not"},
+    {NULL, "alpha", 2, false, "needs a resource", NULL},
+    {&KUBE_RES_PODS, "alpha", 2, true, "an item callback", NULL},
+    {&KUBE_RES_PODS, "alpha", -1, false, "must not be negative", NULL},
+    {&KUBE_RES_PODS, "Not_A_Namespace", 2, false, "namespace \"Not_A_Namespace\" is not",
+     NULL},
+    {&KUBE_RES_PODS, "alpha", 2, false,
+     "kube_list reads \"items\": it cannot be a raw key",
+     (const char *const[]){"status", "items", NULL}},
+    {&KUBE_RES_PODS, "alpha", 2, false, "kube_list reads \"metadata\"",
+     (const char *const[]){"metadata", NULL}},
+    {&KUBE_RES_PODS, "alpha", 2, false, "kube_list reads \"continue\"",
+     (const char *const[]){"continue", NULL}},
 };
 
 START_TEST(bad_options)
 {
-    const struct kube_list_opts o = {bad_opts[_i].res, bad_opts[_i].ns,
-                                     bad_opts[_i].limit, NULL, 0};
+    const struct kube_list_opts o = {
+        bad_opts[_i].res, bad_opts[_i].ns, bad_opts[_i].limit, NULL, 0, bad_opts[_i].raw};
     struct seen s = {0};
     struct kube_client *c = client(0);
     const struct kube_list_sink sink = {bad_opts[_i].no_item ? NULL : on_item, NULL, &s};
@@ -290,7 +336,7 @@ END_TEST
 
 START_TEST(allocation_failures)
 {
-    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-once", 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, "gone-once", 2, NULL, 0, NULL};
     struct kube_client *c = client(0);
     bool passed = false;
     for (long n = 0; n < 2000 && !passed; n++) {
@@ -342,6 +388,7 @@ static Suite *suite(void)
     tcase_add_test(tc, restart_callback_may_refuse);
     tcase_add_loop_test(tc, broken_pages, 0, ARRAY_LEN(broken));
     tcase_add_test(tc, item_callback_stops_the_list);
+    tcase_add_test(tc, raw_keys_leave_members_as_text);
     tcase_add_loop_test(tc, bad_options, 0, ARRAY_LEN(bad_opts));
     tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);

@@ -285,7 +285,7 @@ START_TEST(every_kind_paged)
                "\"t%d\"},\"template\":" TEMPLATE "}",
                k);
     for (size_t i = 0; i < w.n; i++) {
-        const struct kube_list_opts o = {w.res[i], ns, 1, NULL, 0};
+        const struct kube_list_opts o = {w.res[i], ns, 1, NULL, 0, NULL};
         struct seen s = {0};
         struct kube_list_stats st;
         list(c, &o, &s, &st);
@@ -296,7 +296,7 @@ START_TEST(every_kind_paged)
         ck_assert_str_ne(st.resource_version, "");
     }
     /* pods across all namespaces, two a page */
-    const struct kube_list_opts all = {&KUBE_RES_PODS, NULL, 2, NULL, 0};
+    const struct kube_list_opts all = {&KUBE_RES_PODS, NULL, 2, NULL, 0, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     list(c, &all, &s, &st);
@@ -360,7 +360,7 @@ START_TEST(errors_from_the_api_server)
                                           "PolicyReport", true};
     struct seen s = {0};
     const struct kube_list_sink sink = {on_item, NULL, &s};
-    const struct kube_list_opts o = {&reports, NULL, 2, NULL, 0};
+    const struct kube_list_opts o = {&reports, NULL, 2, NULL, 0, NULL};
     ck_assert_int_eq(kube_list(c, &o, &sink, NULL, &err), TG_ENOTFOUND);
     ck_assert_int_eq(err.http_code, 404);
     json_decref(patch);
@@ -408,7 +408,7 @@ START_TEST(unauthorized_and_forbidden)
     ck_assert_int_eq(kube_client_get(c, "/version", NULL, &err), TG_OK);
     struct seen s = {0};
     const struct kube_list_sink sink = {on_item, NULL, &s};
-    const struct kube_list_opts o = {&KUBE_RES_PODS, NULL, 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, NULL, 2, NULL, 0, NULL};
     ck_assert_int_eq(kube_list(c, &o, &sink, NULL, &err), TG_EIO);
     ck_assert_int_eq(err.http_code, 403);
     ck_assert_str_eq(err.reason, "Forbidden");
@@ -432,7 +432,7 @@ START_TEST(expired_continue_token)
         snprintf(name, sizeof(name), "pod-%d", i);
         create_pod(c, ns, name);
     }
-    const struct kube_list_opts o = {&KUBE_RES_PODS, ns, 2, NULL, 0};
+    const struct kube_list_opts o = {&KUBE_RES_PODS, ns, 2, NULL, 0, NULL};
     struct seen s = {.compact_after_first = true};
     struct kube_list_stats st;
     list(c, &o, &s, &st);
@@ -487,7 +487,7 @@ START_TEST(in_cluster_with_rotation)
                   "%s", err.base.text);
     ck_assert_str_eq(json_string_value(json_object_get(ns, "kind")), "Namespace");
     json_decref(ns);
-    const struct kube_list_opts lo = {&KUBE_RES_NAMESPACES, NULL, 1, NULL, 0};
+    const struct kube_list_opts lo = {&KUBE_RES_NAMESPACES, NULL, 1, NULL, 0, NULL};
     struct seen s = {0};
     struct kube_list_stats st;
     list(c, &lo, &s, &st);
