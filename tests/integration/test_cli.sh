@@ -145,6 +145,13 @@ check "fixed manifest: probes pass" 0 \
 run --policy "$DATA/cli/mutate-policy.yaml" --fix "$TMP/fixed.yaml"
 check "--fix twice changes nothing" "$(cat "$TMP/fixed.yaml")" "$(cat "$TMP/out")"
 # JSON in, JSON out
+# --fix applies every fix but judges by the policy: an audit finding with no
+# fix (hostNetwork) still only warns, and the exit status says allowed.
+run --policy "$DATA/cli/fix-audit-policy.yaml" --fix "$DATA/cli/hostnetwork.yaml"
+check "--fix with an audit rule: exit" 0 "$status"
+contains "--fix with an audit rule: fixed" "runAsNonRoot: true" "$TMP/out"
+contains "--fix with an audit rule: it warns" "warn  [hostNamespaces]" "$TMP/err"
+contains "--fix with an audit rule: the fix is reported" "fixed [runAsNonRoot]" "$TMP/err"
 "$TOLLGATE" check --policy "$DATA/cli/mutate-policy.yaml" --fix <(jq '.request.object | del(.spec.securityContext)' "$DATA/reviews/typical-allowed.json") >"$TMP/fixed.json" 2>"$TMP/err"
 check "--fix JSON in, JSON out" true "$(jq '.spec.containers[0].securityContext.runAsNonRoot' "$TMP/fixed.json")"
 

@@ -84,8 +84,9 @@ static json_t *entry_new(const struct decide_subject *s, const char *decision)
                      "name", s->name, "decision", decision);
 }
 
-enum tg_rc object_verdict_eval(const struct policy *policy, const json_t *object,
-                               const struct facts *facts, bool keep_fixed, json_t **entry,
+enum tg_rc object_verdict_eval(const struct policy *policy,
+                               const struct policy *fix_policy, const json_t *object,
+                               const struct facts *facts, json_t **entry,
                                struct tg_error *err)
 {
     const char *kind = json_string_value(json_object_get(object, "kind"));
@@ -105,7 +106,8 @@ enum tg_rc object_verdict_eval(const struct policy *policy, const json_t *object
     arena_init(&a, CHECK_ARENA_CAP);
     struct stage_out mut = {0}, val = {0};
     json_t *e = NULL;
-    enum tg_rc rc = run_stage(policy, &s, STAGE_MUTATE, object, facts, &a, &mut, err);
+    const struct policy *mutate_by = fix_policy ? fix_policy : policy;
+    enum tg_rc rc = run_stage(mutate_by, &s, STAGE_MUTATE, object, facts, &a, &mut, err);
     const json_t *judged = mut.v.patched ? mut.v.patched : object;
     if (rc == TG_OK)
         rc = run_stage(policy, &s, STAGE_VALIDATE, judged, facts, &a, &val, err);
@@ -113,7 +115,7 @@ enum tg_rc object_verdict_eval(const struct policy *policy, const json_t *object
         goto out;
     e = entry_new(&s, val.v.decision);
     if (json_object_set_new(e, "findings", findings_json(&mut, &val)) != 0 ||
-        (keep_fixed && json_object_set_new(e, "fixed", json_deep_copy(judged)) != 0)) {
+        (fix_policy && json_object_set_new(e, "fixed", json_deep_copy(judged)) != 0)) {
         rc = TG_ENOMEM;
         goto out;
     }

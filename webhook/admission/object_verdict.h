@@ -26,14 +26,19 @@
 #include "policy.h"
 
 /* Judge `object` (a manifest: Pod, Deployment, ...; other kinds are allowed
- * untouched).  With `keep_fixed`, the entry's "fixed" member holds the
- * object after the mutate stage's patch.  On success *entry is a new JSON
+ * untouched) by `policy`.  With `fix_policy` (NULL: none) the mutate stage
+ * runs with it instead -- `tollgate check --fix` passes the policy with
+ * every fix switched on -- and the entry's "fixed" member holds the object
+ * after its patch; the validate stage always judges by `policy`, so the
+ * verdict is the cluster's on the fixed object (an audit rule still only
+ * warns).  Exclusions are `policy`'s.  On success *entry is a new JSON
  * object (caller owns).  TG_EINVAL when the object cannot be read (err says
  * where), TG_ENOMEM on allocation failure. */
 TG_MUST_CHECK enum tg_rc object_verdict_eval(const struct policy *policy,
+                                             const struct policy *fix_policy,
                                              const json_t *object,
-                                             const struct facts *facts, bool keep_fixed,
-                                             json_t **entry, struct tg_error *err);
+                                             const struct facts *facts, json_t **entry,
+                                             struct tg_error *err);
 
 /* Who a report entry's finding is about, as decide_finding_subject()
  * says it: "container \"app\"" ("initContainer \"init\"", ...), or "pod"

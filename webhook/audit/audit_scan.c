@@ -51,7 +51,7 @@ static enum tg_rc verdict(const struct audit_scan *s, const json_t *object,
     if (s->gather)
         rc = engine_gather_facts(s->policy, object, s->gather, s->gather_ctx, &a, &facts);
     if (rc == TG_OK)
-        rc = object_verdict_eval(s->policy, object, &facts, false, entry, &err);
+        rc = object_verdict_eval(s->policy, NULL, object, &facts, entry, &err);
     arena_cleanup(&a);
     if (rc == TG_EINVAL) {
         /* The webhook would refuse it as unreadable; the scan goes on. */

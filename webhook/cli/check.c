@@ -44,9 +44,10 @@ struct check_opts {
 struct check_run {
     const struct check_opts *opts;
     const struct policy *policy;
-    struct registry *registry; /* NULL: offline, or the policy needs no lookups */
-    json_t *objects;           /* report entries */
-    json_t *fixed;             /* --fix: objects to print, in input order */
+    const struct policy *fix_policy; /* --fix: `policy` with every fix on; else NULL */
+    struct registry *registry;       /* NULL: offline, or the policy needs no lookups */
+    json_t *objects;                 /* report entries */
+    json_t *fixed;                   /* --fix: objects to print, in input order */
     enum manifest_format fixed_format;
     bool denied;
     bool input_error;
@@ -74,7 +75,8 @@ static void usage(FILE *out)
         "                          enforce: ignore the policy's audit settings\n"
         "      --fix               print the manifests with the fixes of every rule\n"
         "                          that has one applied (YAML in, YAML out; JSON in,\n"
-        "                          JSON out); the report goes to stderr\n"
+        "                          JSON out); the report, on stderr, judges the fixed\n"
+        "                          manifests by the policy as it is\n"
         "      --endpoint NAME     for AdmissionReviews: validate (default) or mutate\n"
         "      --offline           make no registry lookups; rules that need one\n"
         "                          (resolveDigest, checkImageUser) say so instead\n"
@@ -261,8 +263,8 @@ static enum tg_rc handle_object(struct check_run *run, const struct manifest_doc
     arena_init(&a, CHECK_FACTS_ARENA);
     enum tg_rc rc = gather_facts(run, doc->object, &a, &facts);
     if (rc == TG_OK)
-        rc = object_verdict_eval(run->policy, doc->object, &facts, run->opts->fix, &entry,
-                                 err);
+        rc = object_verdict_eval(run->policy, run->fix_policy, doc->object, &facts,
+                                 &entry, err);
     arena_cleanup(&a);
     if (rc != TG_OK) {
         if (rc == TG_EINVAL) { /* place the engine's message in the file */
@@ -335,12 +337,6 @@ static enum tg_rc load_policy(const struct check_opts *o, struct policy **out)
     } else {
         *out = policy_new_default();
         rc = *out ? TG_OK : TG_ENOMEM;
-        /* A verdict from a policy nobody chose must not pass for the
-         * team's own: say which one it is. */
-        if (rc == TG_OK)
-            fprintf(stderr, "tollgate check: no --policy or TOLLGATE_POLICY given: "
-                            "using the built-in default policy (policies/README.md, "
-                            "\"Built-in defaults\")\n");
     }
     if (rc != TG_OK)
         return rc;
@@ -358,7 +354,8 @@ static enum tg_rc open_registry(const struct check_opts *o, struct registry **ou
     return rc;
 }
 
-/* With --fix: every rule that has a fix applies it, whatever its action. */
+/* With --fix, the mutate stage's policy: every rule that has a fix applies
+ * it, whatever its action.  The verdict stays the policy's own. */
 static void enable_all_fixes(struct policy *p)
 {
     size_t n;
@@ -403,22 +400,37 @@ int cmd_check(int argc, char **argv)
     int status = parse_args(argc, argv, &opts);
     if (status >= 0)
         return status;
-    struct policy *policy = NULL;
+    struct policy *policy = NULL, *fix_policy = NULL;
     if (load_policy(&opts, &policy) != TG_OK)
         return 2;
-    if (opts.fix)
-        enable_all_fixes(policy);
+    /* A verdict from a policy nobody chose must not pass for the team's
+     * own: say which one it is. */
+    if (!policy_path_of(&opts))
+        fprintf(stderr, "tollgate check: no --policy or TOLLGATE_POLICY given: "
+                        "using the built-in default policy (policies/README.md, "
+                        "\"Built-in defaults\")\n");
+    if (opts.fix) {
+        if (load_policy(&opts, &fix_policy) != TG_OK) {
+            policy_free(policy);
+            return 2;
+        }
+        enable_all_fixes(fix_policy);
+    }
     struct registry *registry = NULL;
     if (!opts.offline && facts_need_of(policy) &&
         open_registry(&opts, &registry) != TG_OK) {
+        policy_free(fix_policy);
         policy_free(policy);
         return 2;
     }
     json_t *report =
         json_pack("{s:{s:s,s:s,s:b}}", "policy", "name", policy->name, "source",
                   policy->source, "builtIn", !policy_path_of(&opts));
-    struct check_run run = {
-        .opts = &opts, .policy = policy, .registry = registry, .objects = json_array()};
+    struct check_run run = {.opts = &opts,
+                            .policy = policy,
+                            .fix_policy = fix_policy,
+                            .registry = registry,
+                            .objects = json_array()};
     if (opts.fix)
         run.fixed = json_array();
     if (!report || !run.objects || (opts.fix && !run.fixed) ||
@@ -435,6 +447,7 @@ out:
     json_decref(run.objects);
     json_decref(run.fixed);
     registry_free(registry);
+    policy_free(fix_policy);
     policy_free(policy);
     return status;
 }

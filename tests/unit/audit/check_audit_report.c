@@ -346,7 +346,7 @@ START_TEST(pod_field_findings_name_the_pod)
         "\"a\",\"image\":\"x:1\"}]}}}}",
         0, NULL);
     json_t *entry = NULL;
-    ck_assert_int_eq(object_verdict_eval(p, object, NULL, false, &entry, &err), TG_OK);
+    ck_assert_int_eq(object_verdict_eval(p, NULL, object, NULL, &entry, &err), TG_OK);
     json_t *entries = json_pack("[o]", entry);
     struct audit_report *r = report_of(p, entries);
     json_t *mon = namespace_report(r, "mon");
